@@ -1,0 +1,114 @@
+"""What the store holds: array names, dtypes, shapes and chunking, and how to check them.
+
+Shapes are written with symbols: F frames, H/W image size, N points, C classes. One frame (or
+one view's points, via ``frame_ptr``) is one chunk, so the common reads are single-chunk reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import zarr
+
+from rewis3d.store.errors import StoreValidationError
+
+SCHEMA_VERSION = 1
+STORE_NAME = "rewis3d.zarr"
+POINT_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    dtype: str
+    shape: tuple[str, ...]  # symbols, or digits for fixed sizes
+    optional: bool = False
+
+
+FRAME_ARRAYS = {
+    "rgb": ArraySpec("uint8", ("F", "H", "W", "3")),
+    "intrinsics": ArraySpec("float64", ("F", "3", "3")),
+    "poses": ArraySpec("float64", ("F", "4", "4")),
+    "depth": ArraySpec("float32", ("F", "H", "W"), optional=True),
+    "gt": ArraySpec("uint8", ("F", "H", "W"), optional=True),
+}
+ANNOTATION_ARRAYS = {"labels": ArraySpec("uint8", ("F", "H", "W"))}
+RECONSTRUCTION_ARRAYS = {
+    "points": ArraySpec("float32", ("N", "3")),
+    "colors": ArraySpec("uint8", ("N", "3")),
+    "conf": ArraySpec("float32", ("N",)),
+    "frame": ArraySpec("int32", ("N",)),
+    "pixel": ArraySpec("int32", ("N", "2")),
+    "frame_ptr": ArraySpec("int64", ("F+1",)),
+}
+PREDICTION_ARRAYS = {
+    "labels": ArraySpec("uint8", ("F", "H", "W")),
+    "confidence": ArraySpec("float32", ("F", "H", "W")),
+}
+
+
+def chunks_for(shape: tuple[int, ...], per_frame: bool) -> tuple[int, ...]:
+    """One frame per chunk for frame stacks; ~1M rows per chunk for point arrays."""
+    if per_frame:
+        return (1, *shape[1:])
+    return (min(max(shape[0], 1), POINT_CHUNK), *shape[1:])
+
+
+def check_array(
+    arr: zarr.Array, spec: ArraySpec, sizes: dict[str, int], where: Path | str
+) -> dict[str, int]:
+    """Check dtype and shape against ``spec``; learn unknown symbols into ``sizes``."""
+    if np.dtype(arr.dtype) != np.dtype(spec.dtype):
+        raise StoreValidationError(
+            f"{where}: dtype is {arr.dtype}, expected {spec.dtype}. The store was modified by "
+            "hand or by another tool; re-import the scene or restore the array."
+        )
+    if len(arr.shape) != len(spec.shape):
+        raise StoreValidationError(
+            f"{where}: shape {tuple(arr.shape)} has {len(arr.shape)} dims, expected "
+            f"{len(spec.shape)} ({'x'.join(spec.shape)}). Re-import the scene or restore the array."
+        )
+    for dim, symbol in zip(arr.shape, spec.shape, strict=True):
+        expected = _resolve(symbol, sizes)
+        if expected is None:
+            sizes[symbol] = int(dim)
+        elif dim != expected:
+            raise StoreValidationError(
+                f"{where}: shape {tuple(arr.shape)} does not match {'x'.join(spec.shape)} with "
+                f"{_describe(sizes)}. Re-import the scene or restore the array."
+            )
+    return sizes
+
+
+def _resolve(symbol: str, sizes: dict[str, int]) -> int | None:
+    if symbol.isdigit():
+        return int(symbol)
+    if symbol == "F+1":
+        return sizes["F"] + 1 if "F" in sizes else None
+    return sizes.get(symbol)
+
+
+def _describe(sizes: dict[str, int]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sizes.items()) or "no known sizes"
+
+
+def open_checked(group_path: Path, name: str, spec: ArraySpec, sizes: dict[str, int]):
+    """Open ``group_path/name`` as an array and check it; None if optional and absent."""
+    path = group_path / name
+    if not (path / "zarr.json").is_file():
+        if spec.optional:
+            return None
+        raise StoreValidationError(
+            f"{path}: array is missing. The store is incomplete (an interrupted write by an "
+            "old version, or a file deleted by hand); re-create this part of the project."
+        )
+    try:
+        arr = zarr.open_array(store=str(path), mode="r+")
+    except Exception as exc:  # zarr raises many types for broken metadata
+        raise StoreValidationError(
+            f"{path}: cannot be read as a zarr array ({type(exc).__name__}: {exc}). "
+            "Restore it or re-create this part of the project."
+        ) from None
+    check_array(arr, spec, sizes, path)
+    return arr

@@ -1,0 +1,1 @@
+"""napari plugin for Rewis3d: a thin client over the ``rewis3d`` library."""
