@@ -13,6 +13,7 @@ import numpy as np
 from rewis3d.io.common import (
     IMAGE_SUFFIXES,
     FrameRecord,
+    check_stride,
     default_intrinsics,
     every,
     natural_key,
@@ -24,6 +25,7 @@ from rewis3d.store.errors import InputError
 
 
 def read_image_folder(src: Path, stride: int = 1, max_frames: int | None = None) -> FrameSource:
+    check_stride(stride)
     src = require_folder(src, "png/jpg images")
     files = sorted((p for p in src.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=natural_key)
     if not files:

@@ -14,6 +14,7 @@ import numpy as np
 from rewis3d.io.common import (
     IMAGE_SUFFIXES,
     FrameRecord,
+    check_stride,
     every,
     natural_key,
     read_depth_png,
@@ -26,6 +27,7 @@ from rewis3d.store.errors import InputError
 
 
 def read_scannet(src: Path, stride: int = 1, max_frames: int | None = None) -> FrameSource:
+    check_stride(stride)
     src = require_folder(src, "a ScanNet export with color/, depth/, pose/, intrinsic/")
     for sub in ("color", "depth", "pose", "intrinsic"):
         if not (src / sub).is_dir():

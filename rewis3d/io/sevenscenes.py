@@ -9,7 +9,15 @@ from pathlib import Path
 
 import numpy as np
 
-from rewis3d.io.common import FrameRecord, every, read_depth_png, read_matrix, read_rgb, require_folder
+from rewis3d.io.common import (
+    FrameRecord,
+    check_stride,
+    every,
+    read_depth_png,
+    read_matrix,
+    read_rgb,
+    require_folder,
+)
 from rewis3d.io.source import FrameSource
 from rewis3d.store.errors import InputError
 
@@ -19,6 +27,7 @@ _COLOR = re.compile(r"^(frame-\d+)\.color\.(png|jpg|jpeg)$", re.IGNORECASE)
 
 
 def read_7scenes(src: Path, stride: int = 1, max_frames: int | None = None) -> FrameSource:
+    check_stride(stride)
     src = require_folder(src, "7-Scenes frames (frame-NNNNNN.color.png/.depth.png/.pose.txt)")
     colors = {}
     for p in src.iterdir():

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import numpy as np
 
-from rewis3d.io.common import FrameRecord, every, read_depth_png, read_matrix, read_rgb, require_folder
+from rewis3d.io.common import (
+    FrameRecord,
+    check_stride,
+    every,
+    read_depth_png,
+    read_matrix,
+    read_rgb,
+    require_folder,
+)
 from rewis3d.io.source import FrameSource
 from rewis3d.store.errors import InputError
 
@@ -20,6 +28,7 @@ MAX_DT = 0.02  # seconds, as in the dataset's associate.py convention
 
 
 def read_tum(src: Path, stride: int = 1, max_frames: int | None = None) -> FrameSource:
+    check_stride(stride)
     src = require_folder(src, "a TUM RGB-D sequence (rgb.txt, depth.txt, groundtruth.txt)")
     rgb_list = _read_list(src / "rgb.txt", 1)
     depth_list = _read_list(src / "depth.txt", 1)

@@ -113,10 +113,12 @@ def test_failed_import_leaves_store_unchanged(tiny_project):
     before = tree_snapshot(tiny_project.path)
     frames = list(tiny_frames(h=12, w=16))
     bad = dict(frames[1], rgb=np.zeros((10, 16, 3), np.uint8), name="odd.png")
-    with pytest.raises(InputError, match="odd.png: image is 16x10 but earlier frames are 16x12"):
-        with tiny_project.scene_writer("s", overwrite=True) as w:
-            w.append(**frames[0])
-            w.append(**bad)
+    with (
+        pytest.raises(InputError, match="odd.png: image is 16x10 but earlier frames are 16x12"),
+        tiny_project.scene_writer("s", overwrite=True) as w,
+    ):
+        w.append(**frames[0])
+        w.append(**bad)
     assert tree_snapshot(tiny_project.path) == before
     assert Project.open(tiny_project.path).scene("s").num_frames == 3
 

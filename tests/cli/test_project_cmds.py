@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from rewis3d.cli import main
+from rewis3d.store import Project
+from tests.conftest import tree_snapshot
+from tests.io.conftest import make_7scenes
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture
+def project(tmp_path):
+    src = make_7scenes(tmp_path / "seq", n=3)
+    result = run("import", "7scenes", src, tmp_path / "proj", "--scene", "k")
+    assert result.exit_code == 0, result.output
+    return tmp_path / "proj"
+
+
+def test_import_info_and_stride(project, tmp_path):
+    assert Project.open(project).scene("k").num_frames == 3
+    result = run("import", "7scenes", tmp_path / "seq", project, "--scene", "k2", "--stride", "2")
+    assert result.exit_code == 0 and "imported 2 frames (32x24)" in result.output
+    info = run("info", project).output
+    assert "k: 3 frames 32x24, with poses, depth" in info and "k2: 2 frames" in info
+
+
+def test_import_existing_scene_refused_unless_overwrite(project, tmp_path):
+    before = tree_snapshot(project)
+    result = run("import", "7scenes", tmp_path / "seq", project, "--scene", "k")
+    assert result.exit_code == 2 and "exists" in result.output and "--overwrite" in result.output
+    assert tree_snapshot(project) == before
+    result = run("import", "7scenes", tmp_path / "seq", project, "--scene", "k", "--overwrite",
+                 "--max-frames", "1")
+    assert result.exit_code == 0
+    assert Project.open(project).scene("k").num_frames == 1
+
+
+def test_import_bad_source_creates_nothing(tmp_path):
+    result = run("import", "7scenes", tmp_path / "none", tmp_path / "proj", "--scene", "k")
+    assert result.exit_code == 2 and "no such folder" in result.output
+    assert not (tmp_path / "proj").exists()
+    src = make_7scenes(tmp_path / "seq", n=2)
+    (src / "frame-000001.pose.txt").write_text("1 0 0 0\n0 1 0 0\n0 0 1 0\n0 0 0 0\n")
+    result = run("import", "7scenes", src, tmp_path / "proj2", "--scene", "k")
+    assert result.exit_code == 2 and "frame-000001" in result.output
+    assert not (tmp_path / "proj2" / "rewis3d.zarr").exists()
+
+
+def test_import_into_non_project_folder_refused(tmp_path):
+    src = make_7scenes(tmp_path / "seq", n=1)
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "thesis.tex").write_text("x")
+    result = run("import", "7scenes", src, tmp_path / "busy", "--scene", "k")
+    assert result.exit_code == 2 and "not a Rewis3d project" in result.output
+
+
+def test_info_errors(tmp_path):
+    result = run("info", tmp_path)
+    assert result.exit_code == 2 and "not a Rewis3d project" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_classes_commands(project):
+    assert run("classes", project, "add", "wall").exit_code == 0
+    assert run("classes", project, "add", "floor", "--color", "#00ff00").exit_code == 0
+    assert run("classes", project, "rename", "wall", "Wall").exit_code == 0
+    assert run("classes", project, "color", "0", "10,20,30").exit_code == 0
+    listing = run("classes", project, "list").output.splitlines()
+    assert listing == ["0\tWall\t#0a141e", "1\tfloor\t#00ff00"]
+    before = tree_snapshot(project)
+    for args, message in [
+        (("add", "Wall"), "used twice"),
+        (("rename", "7", "x"), "no class '7'"),
+        (("color", "0", "red"), "not valid"),
+    ]:
+        result = run("classes", project, *args)
+        assert result.exit_code == 2 and message in result.output, result.output
+    assert tree_snapshot(project) == before
+
+
+def test_gt_class_outside_class_list_rejected(tmp_path):
+    project = Project.create(tmp_path / "p", ["a"])
+    from rewis3d.store import InputError
+
+    with pytest.raises(InputError, match="class id 3 is outside"), project.scene_writer("s") as w:
+        w.append(np.zeros((4, 4, 3), np.uint8), np.diag([5.0, 5, 1]), np.eye(4),
+                 gt=np.full((4, 4), 3, np.uint8))
+    assert project.scene_names() == []
