@@ -1,0 +1,39 @@
+"""npe2 reader: a project folder (or its rewis3d.zarr) opens as image + labels layers per scene."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rewis3d.store import Project, Rewis3dError
+
+
+def get_reader(path):
+    if isinstance(path, list):
+        if len(path) != 1:
+            return None
+        path = path[0]
+    path = Path(path)
+    try:
+        Project.open(path)
+    except Rewis3dError:
+        return None
+    return read_project
+
+
+def read_project(path) -> list[tuple]:
+    from napari.utils.colormaps import DirectLabelColormap
+
+    from rewis3d_gui.layers import class_color_dict, labels_to_layer
+
+    path = Path(path[0] if isinstance(path, list) else path)
+    project = Project.open(path)
+    colormap = DirectLabelColormap(color_dict=class_color_dict(project.classes))
+    layers = []
+    for name in project.scene_names():
+        scene = project.scene(name)
+        meta = {"project": str(project.path), "scene": name}
+        layers.append((scene.rgb, {"name": f"{name} rgb", "rgb": True, "metadata": meta}, "image"))
+        labels = labels_to_layer(scene.annotations.labels[:])
+        layers.append((labels, {"name": f"{name} labels", "colormap": colormap, "metadata": meta},
+                       "labels"))
+    return layers
