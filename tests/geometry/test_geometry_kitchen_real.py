@@ -17,7 +17,7 @@ def test_pixel_point_pixel_round_trip_within_half_a_pixel(kitchen_project):
         err = np.abs(vu - view["pixel"]).max()
         assert err < 0.5, f"frame {f}: round trip off by {err:.3f} px"
         depth = np.asarray(scene.depth[f])
-        np.testing.assert_allclose(z, depth[view["pixel"][:, 0], view["pixel"][:, 1]], atol=1e-3)
+        np.testing.assert_allclose(z, depth[view["pixel"][:, 0], view["pixel"][:, 1]], rtol=1e-4, atol=1e-4)
 
 
 def test_lookup_returns_the_point_of_each_pixel(kitchen_project):

@@ -1,0 +1,49 @@
+"""Filters applied to any backend's points: the released code's per-view confidence drop, and
+scene-level voxel subsampling. Both keep the points grouped by frame (they only delete rows)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rewis3d.store import ReconstructionData
+
+
+def keep_rows(data: ReconstructionData, keep: np.ndarray) -> ReconstructionData:
+    """The rows of ``data`` where ``keep`` is True, with ``frame_ptr`` recomputed."""
+    frame = data.frame[keep]
+    num_frames = len(data.frame_ptr) - 1
+    ptr = np.searchsorted(frame, np.arange(num_frames + 1), side="left").astype(np.int64)
+    return ReconstructionData(
+        points=data.points[keep], colors=data.colors[keep], conf=data.conf[keep],
+        frame=frame, pixel=data.pixel[keep], frame_ptr=ptr,
+    )
+
+
+def drop_lowest_confidence(data: ReconstructionData, fraction: float = 0.1) -> ReconstructionData:
+    """Drop the ``fraction`` least confident points of every view (released Rewis3d: 10 %).
+
+    Exactly ``floor(fraction * n)`` points go per view (ties broken by order), so constant
+    confidence does not wipe out a whole view the way a ``conf > quantile`` test would.
+    """
+    keep = np.ones(len(data.points), dtype=bool)
+    for f in range(len(data.frame_ptr) - 1):
+        lo, hi = int(data.frame_ptr[f]), int(data.frame_ptr[f + 1])
+        n_drop = int(np.floor(fraction * (hi - lo)))
+        if n_drop:
+            order = np.argsort(data.conf[lo:hi], kind="stable")
+            keep[lo + order[:n_drop]] = False
+    return keep_rows(data, keep)
+
+
+def voxel_subsample(data: ReconstructionData, voxel_size: float) -> ReconstructionData:
+    """Keep the first point (earliest frame) of every occupied voxel of the scene."""
+    if not len(data.points):
+        return data
+    cells = np.floor(data.points / voxel_size).astype(np.int64)
+    cells -= cells.min(axis=0)
+    span = cells.max(axis=0) + 1
+    keys = (cells[:, 0] * span[1] + cells[:, 1]) * span[2] + cells[:, 2]
+    _, first = np.unique(keys, return_index=True)
+    keep = np.zeros(len(keys), dtype=bool)
+    keep[first] = True
+    return keep_rows(data, keep)

@@ -1,0 +1,51 @@
+"""Run a backend on a scene, apply the shared filters, and write the result to the store.
+
+Nothing is written unless the backend and the checks succeed, and the store writes through a
+staging folder, so a failed or interrupted run leaves the scene as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rewis3d.geometry.correspondence import check_pixels
+from rewis3d.reconstruct.base import ProgressFn
+from rewis3d.reconstruct.filtering import drop_lowest_confidence
+from rewis3d.reconstruct.registry import create_reconstructor
+from rewis3d.store import Reconstruction, Scene
+
+LOW_CONF_FRACTION = 0.1
+
+
+def reconstruct_scene(
+    scene: Scene,
+    backend: str = "sensor-depth",
+    name: str | None = None,
+    options: dict[str, Any] | None = None,
+    drop_low_conf: bool | None = None,
+    progress: ProgressFn | None = None,
+    overwrite: bool = True,
+) -> Reconstruction:
+    """Reconstruct ``scene`` with ``backend`` and store it as ``name`` (default: the backend).
+
+    ``drop_low_conf`` (None = the backend's default) drops each view's 10 % least confident
+    points, as the released Rewis3d code does for MapAnything.
+    """
+    reconstructor = create_reconstructor(backend, **(options or {}))
+    output = reconstructor.reconstruct(scene, progress=progress)
+    data = output.data
+    for f in range(scene.num_frames):
+        s = slice(int(data.frame_ptr[f]), int(data.frame_ptr[f + 1]))
+        check_pixels(data.pixel[s], scene.image_size, f"backend {backend!r}, frame {f}")
+    if drop_low_conf is None:
+        drop_low_conf = reconstructor.drop_low_conf_by_default
+    if drop_low_conf:
+        data = drop_lowest_confidence(data, LOW_CONF_FRACTION)
+    attrs = {
+        "backend": backend,
+        "parameters": output.parameters,
+        "conf_kind": output.conf_kind,
+        "drop_low_conf": LOW_CONF_FRACTION if drop_low_conf else 0.0,
+        **output.extra_attrs,
+    }
+    return scene.write_reconstruction(name or backend, data, attrs=attrs, overwrite=overwrite)
