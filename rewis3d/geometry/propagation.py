@@ -1,16 +1,19 @@
 """Propagation preview: labels spread through 3D and shown in every frame, updated per stroke.
 
-Method (voxel vote). The scene's points are binned into voxels of ``voxel_size`` metres. Every
-lifted (labelled) point votes for its class in its voxel; a voxel takes the class with the most
-votes (ties: the lower class id) once it has ``min_votes``. A pixel of any frame then shows the
-label of the voxel holding the 3D point that the frame's *own* depth sees at that pixel (its
-reconstruction point). That is the visibility test against the frame's own depth: a labelled
-voxel shows up in a frame exactly where that frame's depth lands inside it, never through an
-occluder (the occluder's depth lands elsewhere). Confidence = the winning class's vote share.
+Method (voxel vote + radius spread). The scene's points are binned into voxels of
+``voxel_size`` metres. Every lifted (labelled) point votes for its class in its voxel; a voxel
+with votes takes the class with the most (ties: the lower class id). Every other occupied voxel
+within ``radius`` metres (centre to centre) of a voted voxel takes the label of the nearest
+voted voxel. A pixel of any frame then shows the label of the voxel holding the 3D point that
+the frame's *own* depth sees at that pixel (its reconstruction point). That is the visibility
+test against the frame's own depth: a labelled voxel shows up in a frame exactly where that
+frame's depth lands inside it, never through an occluder (the occluder's depth lands
+elsewhere). Confidence = the deciding voxel's vote share, fading to half at ``radius``.
 
 Incremental: ``update_frame(f, labels)`` re-lifts frame f only, moves the votes of the points
-whose label changed, re-decides the voxels they touch, and marks dirty only the frames holding
-points of voxels whose label changed; ``frame_labels`` renders a frame from its own points.
+whose label changed, re-decides the voxels within ``radius`` of the voxels whose vote changed,
+and marks dirty only the frames holding points of voxels whose label changed;
+``frame_labels`` renders one frame from its own points.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from rewis3d.geometry.camera import depth_agrees, project_points, round_to_pixels
 from rewis3d.geometry.lifting import lift_view
@@ -26,8 +30,8 @@ from rewis3d.store import IGNORE_INDEX
 
 @dataclass(frozen=True)
 class PropagationConfig:
-    voxel_size: float = 0.05  # metres; the reach of one label through 3D
-    min_votes: int = 1
+    voxel_size: float = 0.05  # metres; the resolution of the vote
+    radius: float = 0.3  # metres; how far a voted voxel's label spreads (0 = vote only)
 
 
 class PropagationPreview:
@@ -55,6 +59,9 @@ class PropagationPreview:
         ).astype(np.int64)
         self.votes = np.zeros((num_voxels, num_classes), dtype=np.int32)
         self.voxel_label = np.full(num_voxels, IGNORE_INDEX, dtype=np.uint8)
+        self.voxel_conf = np.zeros(num_voxels, dtype=np.float32)
+        self._centres = _voxel_centres(np.asarray(points), self.point_voxel, num_voxels)
+        self._all_voxels = cKDTree(self._centres) if num_voxels else None
         self.lifted = np.full(len(self.point_voxel), IGNORE_INDEX, dtype=np.uint8)
         self.dirty_frames: set[int] = set()
 
@@ -85,10 +92,11 @@ class PropagationPreview:
         np.subtract.at(self.votes, (voxels[had], old_cls[had]), 1)
         np.add.at(self.votes, (voxels[has], new_cls[has]), 1)
         self.lifted[changed] = new_cls
-        touched = np.unique(voxels)
-        decided = self._decide(touched)
+        touched = self._within_radius(np.unique(voxels))
+        decided, conf = self._decide(touched)
         flipped = touched[decided != self.voxel_label[touched]]
         self.voxel_label[touched] = decided
+        self.voxel_conf[touched] = conf
         frames = self._frames_of_voxels(flipped)
         self.dirty_frames.update(frames)
         return frames
@@ -101,9 +109,7 @@ class PropagationPreview:
         voxels = self.point_voxel[s]
         v, u = self.pixel[s, 0], self.pixel[s, 1]
         labels[v, u] = self.voxel_label[voxels]
-        votes = self.votes[voxels]
-        total = votes.sum(axis=1)
-        conf[v, u] = np.where(total > 0, votes.max(axis=1) / np.maximum(total, 1), 0.0)
+        conf[v, u] = self.voxel_conf[voxels]
         self.dirty_frames.discard(frame)
         return labels, conf
 
@@ -111,12 +117,32 @@ class PropagationPreview:
         """Propagated label (N,) of every point (255 where no voxel label reached)."""
         return self.voxel_label[self.point_voxel]
 
-    def _decide(self, voxels: np.ndarray) -> np.ndarray:
+    def _within_radius(self, voxels: np.ndarray) -> np.ndarray:
+        """``voxels`` and every voxel whose decision they can change."""
+        if self.config.radius <= 0 or not len(voxels):
+            return voxels
+        near = self._all_voxels.query_ball_point(self._centres[voxels], self.config.radius)
+        return np.unique(np.concatenate([voxels, *map(np.asarray, near)]).astype(np.int64))
+
+    def _decide(self, voxels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Label and confidence of ``voxels``: their own vote, else the nearest voted voxel's."""
         votes = self.votes[voxels]
-        best = votes.argmax(axis=1).astype(np.uint8)
-        return np.where(votes.max(axis=1) >= self.config.min_votes, best, IGNORE_INDEX).astype(
-            np.uint8
-        )
+        total = votes.sum(axis=1)
+        label = np.where(total > 0, votes.argmax(axis=1), IGNORE_INDEX).astype(np.uint8)
+        conf = np.where(total > 0, votes.max(axis=1) / np.maximum(total, 1), 0.0)
+        spread = np.flatnonzero(total == 0)
+        voted = np.flatnonzero(self.votes.any(axis=1)) if len(spread) else np.zeros(0, int)
+        if self.config.radius > 0 and len(spread) and len(voted):
+            dist, nearest = cKDTree(self._centres[voted]).query(
+                self._centres[voxels[spread]], distance_upper_bound=self.config.radius
+            )
+            hit = np.isfinite(dist)
+            source = voted[nearest[hit]]
+            src_votes = self.votes[source]
+            label[spread[hit]] = src_votes.argmax(axis=1)
+            share = src_votes.max(axis=1) / src_votes.sum(axis=1)
+            conf[spread[hit]] = share * (1 - 0.5 * dist[hit] / self.config.radius)
+        return label, conf.astype(np.float32)
 
     def _frames_of_voxels(self, voxels: np.ndarray) -> set[int]:
         if not len(voxels):
@@ -157,6 +183,13 @@ def _voxel_ids(points: np.ndarray, voxel_size: float) -> np.ndarray:
     keys = (cells[:, 0] * span[1] + cells[:, 1]) * span[2] + cells[:, 2]
     _, ids = np.unique(keys, return_inverse=True)
     return ids.astype(np.int64).ravel()
+
+
+def _voxel_centres(points: np.ndarray, voxel: np.ndarray, num_voxels: int) -> np.ndarray:
+    """Mean position of each voxel's points (V, 3)."""
+    counts = np.maximum(np.bincount(voxel, minlength=num_voxels), 1)[:, None]
+    sums = np.stack([np.bincount(voxel, points[:, i], num_voxels) for i in range(3)], axis=1)
+    return sums / counts
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
