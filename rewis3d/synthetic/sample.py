@@ -40,6 +40,9 @@ def sample_into_project(
     scene = scene or config.kind
     path = Path(path)
     created = not (path / STORE_NAME).exists()
+    if created and path.is_dir() and any(path.iterdir()):
+        raise InputError(f"{path} exists, is not empty and is not a Rewis3d project; "
+                         "pick a new folder (or an existing project)")
     project = Project.create(path, fam.classes) if created else Project.open(path)
     _check_classes(project, fam.name, [name for name, _ in fam.classes])
 

@@ -1,0 +1,95 @@
+"""`rewis3d sample` and `rewis3d simulate-labels`, checked through the store they leave."""
+
+import pytest
+from click.testing import CliRunner
+
+from rewis3d.cli import main
+from rewis3d.store import Project
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture
+def project(tmp_path):
+    path = tmp_path / "proj"
+    result = run("sample", path, "--kind", "street", "--frames", 4, "--size", "64x48",
+                 "--seed", 3)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_sample_creates_project_scene_and_reconstruction(project):
+    proj = Project.open(project)
+    assert proj.classes[0].name == "road" and proj.num_classes == 7
+    scene = proj.scene("street")
+    assert scene.num_frames == 4 and scene.image_size == (48, 64) and scene.has_gt
+    assert scene.reconstruction("simulated").num_points > 0
+
+
+def test_sample_second_scene_by_name_and_overwrite(project):
+    result = run("sample", project, "--kind", "street", "--frames", 2, "--size", "32x24")
+    assert result.exit_code == 2 and "overwrite" in result.output
+    assert Project.open(project).scene("street").num_frames == 4
+    result = run("sample", project, "--frames", 2, "--size", "32x24", "--scene", "b")
+    assert result.exit_code == 0, result.output
+    result = run("sample", project, "--frames", 2, "--size", "64x48", "--overwrite")
+    assert result.exit_code == 0, result.output
+    proj = Project.open(project)
+    assert proj.scene_names() == ["b", "street"] and proj.scene("street").num_frames == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--kind", "forest"], "forest"),
+        (["--frames", "0"], "frames"),
+        (["--size", "0x48"], "size"),
+        (["--size", "big"], "WIDTHxHEIGHT"),
+    ],
+)
+def test_sample_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
+    result = run("sample", tmp_path / "p", *args)
+    assert result.exit_code == 2 and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "p").exists()
+
+
+def test_simulate_labels_prints_coverage_and_stores_labels(project):
+    result = run("simulate-labels", project, "--scene", "street", "--kind", "scribbles",
+                 "--every", 2, "--seed", 1)
+    assert result.exit_code == 0, result.output
+    assert "coverage" in result.output and "road" in result.output
+    labels = Project.open(project).scene("street").annotations
+    assert labels.labelled_frames() == [0, 2]
+    result = run("simulate-labels", project, "--scene", "street", "--kind", "points",
+                 "--frames", "1,3", "--overwrite")
+    assert result.exit_code == 0, result.output
+    assert labels.labelled_frames() == [1, 3]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--kind", "dots"], "dots"),
+        (["--kind", "points", "--frames", "1,9"], "0..3"),
+        (["--kind", "points", "--every", "0"], "every"),
+        (["--kind", "points", "--width", "3"], "--width"),
+        (["--kind", "coarse", "--coverage", "0.9"], "coverage"),
+    ],
+)
+def test_simulate_labels_bad_input_leaves_labels_alone(project, args, message):
+    result = run("simulate-labels", project, "--scene", "street", *args)
+    assert result.exit_code == 2 and message in result.output
+    assert Project.open(project).scene("street").annotations.labelled_frames() == []
+
+
+def test_simulate_labels_needs_ground_truth(project):
+    import numpy as np
+
+    proj = Project.open(project)
+    with proj.scene_writer("nogt") as writer:
+        writer.append(rgb=np.zeros((8, 8, 3), np.uint8), intrinsics=np.eye(3), pose=np.eye(4))
+    result = run("simulate-labels", project, "--scene", "nogt", "--kind", "coarse")
+    assert result.exit_code == 2 and "ground truth" in result.output
