@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from geometry_box_scene import render_box_scene
 
 REPO = Path(__file__).resolve().parents[2]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import scribble_labels
 
 from rewis3d.geometry import PropagationConfig, PropagationPreview, lift_labels, project_labels
+from tests.geometry.conftest import scribble_labels
 
 CONFIG = PropagationConfig(voxel_size=0.05, radius=0.3)
 
