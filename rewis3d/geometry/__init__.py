@@ -25,6 +25,7 @@ __all__ = [
     "ViewSample",
     "backproject_depth",
     "check_pixels",
+    "view_lookup",
     "lift_labels",
     "lift_view",
     "project_labels",

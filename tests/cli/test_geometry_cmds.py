@@ -1,0 +1,43 @@
+"""`rewis3d reconstruct / propagate / export-ply` on a tiny project."""
+
+from __future__ import annotations
+
+import numpy as np
+from click.testing import CliRunner
+
+from rewis3d.cli import main
+from rewis3d.geometry.export import read_ply
+
+
+def test_reconstruct_propagate_export(tiny_project, tmp_path):
+    runner = CliRunner()
+    path = str(tiny_project.path)
+    result = runner.invoke(main, ["reconstruct", path, "--scene", "s", "--conf", "consistency"])
+    assert result.exit_code == 0, result.output
+    assert "576 points from 3/3 frames (conf: consistency)" in result.output
+    tiny_project.scene("s").annotations.add_stroke(0, 1, np.array([[5, 5], [5, 6]]))
+    result = runner.invoke(main, ["propagate", path, "--scene", "s", "--png-dir",
+                                  str(tmp_path / "png")])
+    assert result.exit_code == 0, result.output
+    assert "agreement with the labels 100.0%" in result.output
+    assert len(list((tmp_path / "png").glob("*.labels.png"))) == 3
+    preds = tiny_project.scene("s").predictions("preview-sensor-depth")
+    assert preds.attrs["kind"] == "propagation-preview"
+    out = tmp_path / "cloud.ply"
+    result = runner.invoke(main, ["export-ply", path, "--scene", "s", str(out)])
+    assert result.exit_code == 0, result.output
+    cloud = read_ply(out)
+    assert len(cloud["points"]) == 576 and (cloud["labels"] == 1).sum() >= 2
+    assert ((cloud["conf"] > 0) & (cloud["conf"] <= 1)).all()
+
+
+def test_unknown_backend_is_one_clear_line(tiny_project):
+    result = CliRunner().invoke(main, ["reconstruct", str(tiny_project.path), "--scene", "s",
+                                       "--backend", "nosuch"])
+    assert result.exit_code == 2
+    assert "backend 'nosuch' is not installed (installed:" in result.output
+
+
+def test_propagate_without_reconstruction_says_what_to_run(tiny_project):
+    result = CliRunner().invoke(main, ["propagate", str(tiny_project.path), "--scene", "s"])
+    assert result.exit_code == 2 and "rewis3d reconstruct" in result.output
