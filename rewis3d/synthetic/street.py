@@ -161,7 +161,7 @@ def _car(mesh, rng, x, y, yaw):
     glass = mesh.new_object(VEHICLE, Material("plain", jitter_color(rng, _GLASS[1], 0.03),
                                               (0.0, 0.0, 0.0)))
     tyre = mesh.new_object(VEHICLE, Material("plain", (0.08, 0.08, 0.08), (0.2, 0.2, 0.2)))
-    van = rng.random() < 0.2
+    van = rng.random() < 0.12
     length, width = (rng.uniform(4.8, 6.0), 2.0) if van else (rng.uniform(3.8, 4.8), 1.8)
     body_h = 1.6 if van else rng.uniform(0.7, 0.9)
     c, s = np.cos(yaw), np.sin(yaw)
@@ -180,7 +180,7 @@ def _car(mesh, rng, x, y, yaw):
 def _parked_cars(mesh, rng, x, start, end):
     y = start + rng.uniform(0, 8)
     while y < end:
-        if rng.random() < 0.55:
+        if rng.random() < 0.4:
             _car(mesh, rng, x, y, rng.normal(0, 0.03))
         y += rng.uniform(5.5, 9.0)
 
