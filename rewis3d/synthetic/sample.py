@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -37,15 +38,27 @@ def sample_into_project(
     noise = noise or ReconstructionNoise()
     noise.validate()
     fam = family(config.kind)
-    scene = scene or config.kind
     path = Path(path)
     created = not (path / STORE_NAME).exists()
     if created and path.is_dir() and any(path.iterdir()):
         raise InputError(f"{path} exists, is not empty and is not a Rewis3d project; "
                          "pick a new folder (or an existing project)")
+    existed = path.exists()
     project = Project.create(path, fam.classes) if created else Project.open(path)
-    _check_classes(project, fam.name, [name for name, _ in fam.classes])
+    try:
+        return _write(project, config, scene or config.kind, overwrite, noise, created)
+    except BaseException:
+        if created:  # leave no empty project behind a failed first sample
+            shutil.rmtree(path, ignore_errors=True)
+            if existed:
+                path.mkdir()
+        raise
 
+
+def _write(project: Project, config: SceneConfig, scene: str, overwrite: bool,
+           noise: ReconstructionNoise, created: bool) -> SampleResult:
+    fam = family(config.kind)
+    _check_classes(project, fam.name, [name for name, _ in fam.classes])
     views = {}
     source = {"kind": "synthetic", "family": config.kind, "config": asdict(config)}
     with project.scene_writer(scene, overwrite=overwrite, source=source) as writer:
@@ -58,7 +71,7 @@ def sample_into_project(
     attrs = {"backend": "simulated", "conf_kind": "mapanything-like",
              "parameters": {**asdict(noise), "seed": config.seed}}
     project.scene(scene).write_reconstruction(RECONSTRUCTION_NAME, data, attrs)
-    return SampleResult(path, scene, config.frames, (config.height, config.width),
+    return SampleResult(project.path, scene, config.frames, (config.height, config.width),
                         len(data.points), created)
 
 

@@ -50,3 +50,9 @@ def test_bad_config_creates_no_project(tmp_path):
     with pytest.raises(InputError, match="frames"):
         sample_into_project(tmp_path / "p", SceneConfig(kind="street", frames=0))
     assert not (tmp_path / "p").exists()
+
+
+def test_failed_first_sample_leaves_no_project(tmp_path):
+    with pytest.raises(StoreError, match="scene name"):
+        sample_into_project(tmp_path / "p", SceneConfig(kind="room", **SMALL), scene="bad name")
+    assert not (tmp_path / "p").exists()
