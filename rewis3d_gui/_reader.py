@@ -21,19 +21,26 @@ def get_reader(path):
 
 
 def read_project(path) -> list[tuple]:
+    path = Path(path[0] if isinstance(path, list) else path)
+    project = Project.open(path)
+    layers = []
+    for name in project.scene_names():
+        layers.extend(scene_layer_data(project, name))
+    return layers
+
+
+def scene_layer_data(project: Project, name: str) -> list[tuple]:
+    """The frames (lazy zarr) and the annotations of one scene as napari layer-data tuples."""
     from napari.utils.colormaps import DirectLabelColormap
 
     from rewis3d_gui.layers import class_color_dict, labels_to_layer
 
-    path = Path(path[0] if isinstance(path, list) else path)
-    project = Project.open(path)
+    scene = project.scene(name)
     colormap = DirectLabelColormap(color_dict=class_color_dict(project.classes))
-    layers = []
-    for name in project.scene_names():
-        scene = project.scene(name)
-        meta = {"project": str(project.path), "scene": name}
-        layers.append((scene.rgb, {"name": f"{name} rgb", "rgb": True, "metadata": meta}, "image"))
-        labels = labels_to_layer(scene.annotations.labels[:])
-        layers.append((labels, {"name": f"{name} labels", "colormap": colormap, "metadata": meta},
-                       "labels"))
-    return layers
+    meta = {"project": str(project.path), "scene": name}
+    labels = labels_to_layer(scene.annotations.labels[:])
+    return [
+        (scene.rgb, {"name": f"{name} rgb", "rgb": True, "metadata": meta}, "image"),
+        (labels, {"name": f"{name} labels", "colormap": colormap, "metadata": dict(meta)},
+         "labels"),
+    ]

@@ -1,0 +1,51 @@
+"""Run a library call that reports ``progress(done, total)`` in a thread, with a progress bar.
+
+The library's progress callbacks run in the worker thread; a Qt signal with a queued
+connection carries them to the GUI thread, so the bar moves while the viewer stays responsive.
+Expected failures (``Rewis3dError`` and friends) end as a notification, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from qtpy.QtCore import QObject, Qt, Signal
+from qtpy.QtWidgets import QProgressBar
+
+
+class _ProgressRelay(QObject):
+    progressed = Signal(int, int)
+
+
+def run_in_background(
+    job: Callable[[Callable[[int, int], None]], Any],
+    bar: QProgressBar,
+    doing: str,
+    on_done: Callable[[Any], None],
+):
+    """Start ``job(progress)`` in a napari thread worker and return the worker."""
+    from napari.qt.threading import create_worker
+
+    relay = _ProgressRelay()
+
+    def show(done: int, total: int) -> None:
+        bar.setRange(0, max(total, 1))
+        bar.setValue(done)
+
+    relay.progressed.connect(show, Qt.ConnectionType.QueuedConnection)
+    worker = create_worker(job, relay.progressed.emit, _start_thread=False)
+    bar.setRange(0, 0)  # busy until the first report
+    bar.setVisible(True)
+    worker.returned.connect(on_done)
+    worker.errored.connect(lambda exc: _failed(doing, exc))
+    worker.finished.connect(lambda: bar.setVisible(False))
+    worker._progress_relay = relay  # keep the relay alive as long as the worker
+    worker.start()
+    return worker
+
+
+def _failed(doing: str, exc: Exception) -> None:
+    from napari.utils.notifications import show_error
+
+    show_error(f"Could not {doing}; nothing was changed: {exc}")

@@ -1,0 +1,111 @@
+"""A reconstruction as a napari Points layer: level of detail, colour modes, confidence filter.
+
+Large clouds are shown through a fixed random subset (``display_budget`` points, the same
+subset for every colour mode), which keeps the 3D view interactive and the cost of a colour
+change bounded whatever the cloud's size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rewis3d.geometry import lift_view
+from rewis3d.store import IGNORE_INDEX, Reconstruction
+
+COLOR_MODES = ("rgb", "label", "confidence")
+CONF_COLORMAP = "viridis"
+DEFAULT_DISPLAY_BUDGET = 500_000
+
+
+def display_subset(num_points: int, budget: int, seed: int = 0) -> np.ndarray:
+    """Sorted indices of at most ``budget`` points, uniformly at random (density is kept)."""
+    if num_points <= budget:
+        return np.arange(num_points)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(num_points, size=budget, replace=False))
+
+
+def to_napari_axes(points: np.ndarray) -> np.ndarray:
+    """World (x, y, z) -> napari axes (z, y, x): the default 3D camera then looks like a
+    camera with identity pose (OpenCV axes: x right, y down, z forward)."""
+    return np.ascontiguousarray(points[:, ::-1])
+
+
+class CloudView:
+    """The shown subset of one reconstruction and the Points layer drawing it."""
+
+    def __init__(self, reconstruction: Reconstruction, class_rgba: np.ndarray,
+                 budget: int = DEFAULT_DISPLAY_BUDGET):
+        from napari.layers import Points
+
+        self.reconstruction = reconstruction
+        self.subset = display_subset(reconstruction.num_points, budget)
+        full = slice(None)
+        self.pixel = np.asarray(reconstruction.pixel[full])
+        self.frame_ptr = reconstruction.frame_ptr
+        self.lifted = np.full(reconstruction.num_points, IGNORE_INDEX, dtype=np.uint8)
+        self.propagated: np.ndarray | None = None
+        self.class_rgba = class_rgba
+        points = np.asarray(reconstruction.points[full])[self.subset]
+        self.rgb = np.asarray(reconstruction.colors[full])[self.subset]
+        self.conf = np.asarray(reconstruction.conf[full])[self.subset].astype(np.float32)
+        low, high = np.percentile(self.conf, [1, 99]) if len(self.conf) else (0.0, 1.0)
+        self.conf_limits = (float(low), float(max(high, low + 1e-6)))
+        extent = np.ptp(points, axis=0).max() if len(points) else 1.0
+        self.mode = "rgb"
+        self.threshold = float(self.conf.min()) if len(self.conf) else 0.0
+        self.layer = Points(
+            to_napari_axes(points), name=f"{reconstruction.name} cloud", ndim=3,
+            size=float(extent) / 250, border_width=0, shading="none",
+            features={"confidence": self.conf}, face_color=self._rgba_of_rgb(),
+            metadata={"reconstruction": reconstruction.name},
+        )
+
+    # -- labels ----------------------------------------------------------------------------
+    def lift_frame(self, frame: int, store_labels: np.ndarray) -> None:
+        """Re-lift one frame's annotations onto its points (cheap: one view slice)."""
+        s = slice(int(self.frame_ptr[frame]), int(self.frame_ptr[frame + 1]))
+        self.lifted[s] = lift_view(store_labels, self.pixel[s])
+        if self.mode == "label":
+            self.set_mode("label")
+
+    def set_propagated(self, labels: np.ndarray | None) -> None:
+        """Propagated labels of every point (from the preview), or None to show lifted ones."""
+        self.propagated = labels
+        if self.mode == "label":
+            self.set_mode("label")
+
+    def shown_labels(self) -> np.ndarray:
+        """Labels of the shown points: propagated where the preview is on, else lifted."""
+        labels = self.lifted if self.propagated is None else self.propagated
+        return labels[self.subset]
+
+    # -- colour and filter -----------------------------------------------------------------
+    def set_mode(self, mode: str) -> None:
+        if mode not in COLOR_MODES:
+            raise ValueError(f"colour mode {mode!r}; use one of {COLOR_MODES}")
+        self.mode = mode
+        if mode == "confidence":
+            self.layer.face_colormap = CONF_COLORMAP
+            self.layer.face_contrast_limits = self.conf_limits
+            self.layer.face_color = "confidence"
+        elif mode == "label":
+            self.layer.face_color = self.class_rgba[self.shown_labels()]
+        else:
+            self.layer.face_color = self._rgba_of_rgb()
+        self.layer.refresh()
+
+    def set_class_colors(self, class_rgba: np.ndarray) -> None:
+        self.class_rgba = class_rgba
+        if self.mode == "label":
+            self.set_mode("label")
+
+    def set_threshold(self, threshold: float) -> None:
+        """Hide points whose confidence is below ``threshold``."""
+        self.threshold = threshold
+        self.layer.shown = self.conf >= threshold
+
+    def _rgba_of_rgb(self) -> np.ndarray:
+        rgba = np.ones((len(self.rgb), 4), dtype=np.float32)
+        rgba[:, :3] = self.rgb / 255.0
+        return rgba

@@ -1,0 +1,243 @@
+"""Reconstruction panel: run a backend in the background, and look at the cloud in 3D.
+
+The 3D view swaps the frame layers for the cloud (and back): the cloud lives in metres and
+the frames in pixels, so they are never in the viewer together and the frame slider keeps
+its range.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from qtpy.QtCore import Qt
+from qtpy.QtGui import QColor, QLinearGradient, QPainter, QPixmap
+from qtpy.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rewis3d_gui.background import run_in_background
+from rewis3d_gui.cloud_layer import COLOR_MODES, CONF_COLORMAP, CloudView
+from rewis3d_gui.session import Session
+
+SLIDER_STEPS = 100
+
+
+class ReconstructionPanel(QWidget):
+    """Backend + Run with a progress bar; the cloud's colour mode, colorbar and threshold."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.worker = None
+        self.cloud: CloudView | None = None
+        self._frame_step: tuple | None = None
+        from rewis3d.reconstruct import installed_reconstructors
+
+        self.backend = QComboBox()
+        self.backend.addItems(sorted(installed_reconstructors()))
+        self.run_button = QPushButton("Reconstruct")
+        self.run_button.clicked.connect(self.run)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.recons = QComboBox()
+        self.recons.activated.connect(lambda i: self.choose(self.recons.itemText(i)))
+        self.view_button = QPushButton("Show 3D view")
+        self.view_button.setCheckable(True)
+        self.view_button.toggled.connect(self.show_3d)
+        self.color_mode = QComboBox()
+        self.color_mode.addItems(COLOR_MODES)
+        self.color_mode.currentTextChanged.connect(self.set_color_mode)
+        self.colorbar = QLabel()
+        self.colorbar_range = QLabel("")
+        self.threshold = QSlider(Qt.Orientation.Horizontal)
+        self.threshold.setRange(0, SLIDER_STEPS)
+        self.threshold.valueChanged.connect(self._on_threshold)
+        self.threshold_label = QLabel("")
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Backend", self.backend)
+        form.addRow("Reconstruction", self.recons)
+        form.addRow("Colour by", self.color_mode)
+        form.addRow("Min confidence", self.threshold)
+        bar_row = QHBoxLayout()
+        bar_row.addWidget(self.colorbar)
+        bar_row.addWidget(self.colorbar_range)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<b>Reconstruction</b>"))
+        layout.addLayout(form)
+        layout.addWidget(self.run_button)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.view_button)
+        layout.addLayout(bar_row)
+        layout.addWidget(self.threshold_label)
+        layout.addWidget(self.info)
+        layout.addStretch()
+        session.scene_changed.connect(self._on_scene_changed)
+        session.classes_changed.connect(self._on_classes_changed)
+        session.stroke_saved.connect(self._on_stroke)
+        session.point_labels_changed.connect(self._on_point_labels)
+        self._on_scene_changed()
+
+    # -- running a backend -----------------------------------------------------------------
+    def run(self):
+        """Reconstruct the scene with the chosen backend in a thread; returns the worker."""
+        from rewis3d.reconstruct import reconstruct_scene
+
+        scene, backend = self.session.scene, self.backend.currentText()
+        if scene is None or not backend:
+            from napari.utils.notifications import show_warning
+
+            show_warning("Open a scene (and install a reconstruction backend) first.")
+            return None
+
+        def job(progress):
+            return reconstruct_scene(scene, backend, progress=progress).name
+
+        self.run_button.setEnabled(False)
+        self.worker = run_in_background(job, self.progress, f"reconstruct with {backend}",
+                                        self.choose)
+        self.worker.finished.connect(lambda: self.run_button.setEnabled(True))
+        return self.worker
+
+    # -- which reconstruction --------------------------------------------------------------
+    def _on_scene_changed(self) -> None:
+        self.show_3d(False)
+        self.cloud = None
+        self._list_reconstructions()
+
+    def _list_reconstructions(self) -> None:
+        scene = self.session.scene
+        self.recons.clear()
+        if scene is not None:
+            self.recons.addItems(scene.reconstruction_names())
+        if self.session.reconstruction_name:
+            self.recons.setCurrentText(self.session.reconstruction_name)
+
+    def choose(self, name: str) -> None:
+        """Make ``name`` the session's reconstruction (the preview and 3D view use it)."""
+        was_shown = self.view_button.isChecked()
+        self.show_3d(False)
+        self.cloud = None
+        self.session.reconstruction_name = name
+        self._list_reconstructions()
+        self.session.reconstruction_changed.emit(name)
+        if was_shown:
+            self.show_3d(True)
+
+    def _load_cloud(self) -> CloudView | None:
+        scene, name = self.session.scene, self.session.reconstruction_name
+        if scene is None or name is None:
+            return None
+        with self.session.user_errors(f"load reconstruction {name!r}"):
+            cloud = CloudView(scene.reconstruction(name), self.session.class_rgba())
+            for frame in scene.annotations.labelled_frames():
+                cloud.lift_frame(frame, scene.annotations.frame(frame))
+            cloud.set_mode(self.color_mode.currentText())
+            self.info.setText(f"{cloud.reconstruction.num_points:,} points, "
+                              f"{len(cloud.subset):,} shown")
+            return cloud
+        return None
+
+    # -- the 3D view -----------------------------------------------------------------------
+    def show_3d(self, on: bool) -> None:
+        viewer = self.session.viewer
+        frame_layers = [ly for ly in (self.session.rgb_layer, self.session.labels_layer) if ly]
+        frame_layers += [ly for ly in viewer.layers if ly.metadata.get("rewis3d_preview")]
+        if on and self.cloud is None:
+            self.cloud = self._load_cloud()
+            self._show_colorbar()
+        if on and self.cloud is not None:
+            self._frame_step = viewer.dims.current_step
+            for layer in frame_layers:
+                layer.visible = False
+            if self.cloud.layer not in viewer.layers:
+                viewer.layers.append(self.cloud.layer)
+            viewer.dims.ndisplay = 3
+            self._fit_camera()
+        elif self.cloud is not None and self.cloud.layer in viewer.layers:
+            viewer.layers.remove(self.cloud.layer)
+            viewer.dims.ndisplay = 2
+            for layer in frame_layers:
+                layer.visible = True
+            if self._frame_step is not None:
+                viewer.dims.current_step = self._frame_step
+        self.view_button.blockSignals(True)
+        self.view_button.setChecked(bool(on and self.cloud is not None))
+        self.view_button.setText("Back to frames" if self.view_button.isChecked()
+                                 else "Show 3D view")
+        self.view_button.blockSignals(False)
+
+    def _fit_camera(self) -> None:
+        data = self.cloud.layer.data
+        if not len(data):
+            return
+        camera = self.session.viewer.scene.camera
+        low, high = np.percentile(data, [2, 98], axis=0)
+        camera.center = tuple((low + high) / 2)
+        camera.angles = (-10.0, -30.0, 95.0)
+        canvas = self.session.viewer.window._qt_viewer.canvas.size
+        camera.zoom = 0.8 * min(canvas) / max(float(np.max(high - low)), 1e-6)
+
+    def set_color_mode(self, mode: str) -> None:
+        if self.color_mode.currentText() != mode:
+            self.color_mode.setCurrentText(mode)  # comes back here through the signal
+            return
+        if self.cloud is not None:
+            self.cloud.set_mode(mode)
+        self._show_colorbar()
+
+    def _show_colorbar(self) -> None:
+        visible = self.color_mode.currentText() == "confidence" and self.cloud is not None
+        self.colorbar.setVisible(visible)
+        self.colorbar_range.setVisible(visible)
+        if visible:
+            low, high = self.cloud.conf_limits
+            self.colorbar.setPixmap(_colorbar_pixmap(CONF_COLORMAP))
+            self.colorbar_range.setText(f"{low:.2f} … {high:.2f}")
+        self._on_threshold(self.threshold.value())
+
+    def _on_threshold(self, step: int) -> None:
+        if self.cloud is None:
+            self.threshold_label.setText("")
+            return
+        low, high = float(self.cloud.conf.min()), float(self.cloud.conf.max())
+        value = low + (high - low) * step / SLIDER_STEPS
+        self.cloud.set_threshold(value)
+        shown = int(np.count_nonzero(self.cloud.layer.shown))
+        self.threshold_label.setText(f"confidence ≥ {value:.2f}: {shown:,} points shown")
+
+    # -- labels follow the annotations and the preview -------------------------------------
+    def _on_stroke(self, frame: int, labels: np.ndarray) -> None:
+        if self.cloud is not None:
+            self.cloud.lift_frame(frame, labels)
+
+    def _on_point_labels(self, labels) -> None:
+        if self.cloud is not None:
+            self.cloud.set_propagated(labels)
+
+    def _on_classes_changed(self) -> None:
+        if self.cloud is not None:
+            self.cloud.set_class_colors(self.session.class_rgba())
+
+
+def _colorbar_pixmap(name: str, width: int = 160, height: int = 14) -> QPixmap:
+    """A horizontal strip of the napari colormap ``name``."""
+    from napari.utils.colormaps import ensure_colormap
+
+    colors = ensure_colormap(name).map(np.linspace(0, 1, 16))
+    gradient = QLinearGradient(0, 0, width, 0)
+    for i, rgba in enumerate(colors):
+        gradient.setColorAt(i / 15, QColor.fromRgbF(*map(float, rgba)))
+    pixmap = QPixmap(width, height)
+    painter = QPainter(pixmap)
+    painter.fillRect(0, 0, width, height, gradient)
+    painter.end()
+    return pixmap
