@@ -106,21 +106,22 @@ def _sphere_others(index: SamplingIndex, frame: int, k: int, rng) -> np.ndarray:
     total = index.region_size(frame)
     if k <= 0 or total == 0:
         return np.zeros(0, dtype=np.int64)
-    pilot = _accept(index, frame, index.region_points(frame, stratified_draw(total, PILOT, rng)))
+    pilot = _accept(index, frame, stratified_draw(total, PILOT, rng))
     share = max(len(pilot) / min(PILOT, total), 1.0 / MAX_OVERDRAW)
     want = min(total, int(k / share * 1.15) + 64)
-    found = _accept(index, frame, index.region_points(frame, stratified_draw(total, want, rng)))
+    found = _accept(index, frame, stratified_draw(total, want, rng))
     if len(found) > k:
         found = found[stratified_draw(len(found), k, rng)]
-    return found
+    return index.order[found].astype(np.int64)
 
 
-def _accept(index: SamplingIndex, frame: int, candidates: np.ndarray) -> np.ndarray:
-    lo, hi = index.frame_ptr[frame], index.frame_ptr[frame + 1]
-    candidates = candidates[(candidates < lo) | (candidates >= hi)]
-    d = index.points[candidates] - index.centroid[frame].astype(np.float32)
+def _accept(index: SamplingIndex, frame: int, ranks: np.ndarray) -> np.ndarray:
+    """Positions (in the index's cell order) of ranked candidates from other views in the sphere."""
+    pos = index.region_positions(frame, ranks)
+    pos = pos[index.sorted_frame[pos] != frame]
+    d = index.sorted_points[pos] - index.centroid[frame].astype(np.float32)
     d2 = np.einsum("ij,ij->i", d, d)
-    return candidates[d2 <= index.radius[frame] ** 2]
+    return pos[d2 <= index.radius[frame] ** 2]
 
 
 def _uniform_fill(n: int, k: int, taken: np.ndarray, rng) -> np.ndarray:

@@ -1,0 +1,1 @@
+"""MapAnything as a Rewis3d reconstruction backend (entry point ``mapanything``)."""

@@ -1,0 +1,149 @@
+"""Reconstruct a scene with MapAnything, chunk by chunk of consecutive frames.
+
+Each chunk (default 100 frames, as the released Rewis3d code does for KITTI-360) goes through
+``load_images`` + ``model.infer``; every valid (``mask``) pixel of MapAnything's grid is mapped
+back to its original frame pixel through the resize + centre crop (``pixel_mapping``), keeps
+its raw ``conf`` (>= 1) and gets the original frame's colour. A chunk's points live in its
+first view's camera frame; with ``align_to_scene_poses`` they are moved into the scene's world
+by that frame's stored pose (chunks then line up when the scene's poses are real).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rewis3d.reconstruct.base import BackendOutput, ProgressFn, config_from_options
+from rewis3d.store import InputError, ReconstructionData, Scene
+from rewis3d_mapanything.pixel_mapping import ResizeCrop
+
+INSTALL = (
+    "MapAnything is not installed: on a GPU machine run `pip install uniception==0.1.7` and "
+    "`pip install -e .` in a clone of https://github.com/facebookresearch/map-anything "
+    "(see plugins/rewis3d-mapanything/README.md)"
+)
+
+
+@dataclass
+class MapAnythingConfig:
+    model: str = "facebook/map-anything-apache"  # or "facebook/map-anything" (CC-BY-NC)
+    chunk_size: int = 100
+    device: str | None = None  # default: cuda when available
+    memory_efficient: bool = True
+    use_amp: bool = True
+    amp_dtype: str = "bf16"
+    align_to_scene_poses: bool = True
+
+    def __post_init__(self):
+        if self.chunk_size < 1:
+            raise InputError(f"mapanything option chunk_size must be >= 1, got {self.chunk_size}")
+
+
+class MapAnythingReconstructor:
+    name = "mapanything"
+    drop_low_conf_by_default = True  # the released code drops each view's lowest 10 % conf
+
+    def __init__(self, **options):
+        self.config = config_from_options(MapAnythingConfig, options, self.name)
+
+    def reconstruct(self, scene: Scene, progress: ProgressFn | None = None) -> BackendOutput:
+        model, load_images, device = self._load_model()
+        mapping = ResizeCrop.for_frames(scene.image_size)
+        cfg = self.config
+        views, chunks = {}, []
+        with tempfile.TemporaryDirectory() as tmp:
+            for start in range(0, scene.num_frames, cfg.chunk_size):
+                stop = min(start + cfg.chunk_size, scene.num_frames)
+                paths = _write_pngs(scene, range(start, stop), Path(tmp))
+                inputs = load_images([str(p) for p in paths])
+                self._check_input_size(inputs, mapping)
+                for view in inputs:
+                    view["img"] = view["img"].to(device)
+                outputs = model.infer(
+                    inputs, memory_efficient_inference=cfg.memory_efficient,
+                    use_amp=cfg.use_amp, amp_dtype=cfg.amp_dtype, apply_mask=True,
+                    mask_edges=True,
+                )
+                poses = [_numpy(o["camera_poses"])[0].astype(np.float64) for o in outputs]
+                align = scene.poses[start] @ np.linalg.inv(poses[0]) if cfg.align_to_scene_poses \
+                    else np.eye(4)
+                for i, out in enumerate(outputs):
+                    views[start + i] = _view_points(out, mapping, align,
+                                                    np.asarray(scene.rgb[start + i]))
+                chunks.append({"start": start, "stop": stop,
+                               "camera_poses": [p.tolist() for p in poses]})
+                if progress is not None:
+                    progress(stop, scene.num_frames)
+        data = ReconstructionData.from_views(scene.num_frames, views)
+        return BackendOutput(
+            data=data, conf_kind="mapanything-raw", parameters=asdict(cfg),
+            extra_attrs={"chunks": chunks, "model_input_size": list(mapping.output)},
+        )
+
+    def _load_model(self):
+        try:
+            import torch
+            from mapanything.models import MapAnything
+            from mapanything.utils.image import load_images
+        except ImportError as exc:
+            raise InputError(f"{INSTALL} ({exc})") from None
+        device = self.config.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        model = MapAnything.from_pretrained(self.config.model).to(device)
+        model.eval()
+        return model, load_images, device
+
+    @staticmethod
+    def _check_input_size(inputs, mapping: ResizeCrop) -> None:
+        got = tuple(int(x) for x in inputs[0]["img"].shape[-2:])
+        if got != mapping.output:
+            raise InputError(
+                f"MapAnything resized the frames to {got[1]}x{got[0]} but rewis3d-mapanything "
+                f"expected {mapping.output[1]}x{mapping.output[0]}: the installed MapAnything "
+                "changed its resize rules; update rewis3d_mapanything/pixel_mapping.py"
+            )
+
+
+def _view_points(out: dict, mapping: ResizeCrop, align: np.ndarray, rgb: np.ndarray) -> dict:
+    """One view's valid points, at original-frame pixels, one point per pixel."""
+    pts = _numpy(out["pts3d"])[0].astype(np.float64)
+    conf = _numpy(out["conf"])[0].astype(np.float32)
+    mask = _numpy(out["mask"])[0].reshape(conf.shape).astype(bool)
+    mask &= np.isfinite(pts).all(axis=-1) & np.isfinite(conf)
+    grid = np.argwhere(mask)
+    pixel, inside = mapping.to_original(grid)
+    grid, pixel = grid[inside], pixel[inside]
+    points = pts[grid[:, 0], grid[:, 1]] @ align[:3, :3].T + align[:3, 3]
+    conf = conf[grid[:, 0], grid[:, 1]]
+    keep = _most_confident_per_pixel(pixel, conf, mapping.image_size[1])
+    pixel = pixel[keep]
+    return {"points": points[keep].astype(np.float32), "conf": conf[keep], "pixel": pixel,
+            "colors": rgb[pixel[:, 0], pixel[:, 1]]}
+
+
+def _most_confident_per_pixel(pixel: np.ndarray, conf: np.ndarray, width: int) -> np.ndarray:
+    """Rows to keep so that each original pixel has one point (when MapAnything upsampled)."""
+    flat = pixel[:, 0].astype(np.int64) * width + pixel[:, 1]
+    order = np.lexsort((-conf, flat))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = flat[order][1:] != flat[order][:-1]
+    return np.sort(order[first])
+
+
+def _numpy(x) -> np.ndarray:
+    if hasattr(x, "detach"):
+        return x.detach().float().cpu().numpy()
+    return np.asarray(x)
+
+
+def _write_pngs(scene: Scene, frames: range, folder: Path) -> list[Path]:
+    from PIL import Image
+
+    paths = []
+    for f in frames:
+        path = folder / f"{f:06d}.png"
+        Image.fromarray(np.asarray(scene.rgb[f])).save(path)
+        paths.append(path)
+    return paths

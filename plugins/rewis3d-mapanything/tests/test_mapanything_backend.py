@@ -1,0 +1,92 @@
+"""The MapAnything backend against a fake `mapanything` (or the real one, when installed)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from mapanything_fake import install_fake  # noqa: E402
+
+from rewis3d.geometry import project_points  # noqa: E402
+from rewis3d.reconstruct import reconstruct_scene  # noqa: E402
+from rewis3d.store import InputError, Project  # noqa: E402
+
+H, W = 600, 800  # aspect 4:3 -> MapAnything 518x392 after a downscale and a 2 px crop
+REAL = importlib.util.find_spec("mapanything") is not None and "fake" not in str(
+    importlib.util.find_spec("mapanything").origin)
+
+
+def _forget_mapanything():
+    for name in [m for m in sys.modules if m.split(".")[0] == "mapanything"]:
+        del sys.modules[name]
+
+
+@pytest.fixture
+def fake_mapanything(tmp_path, monkeypatch):
+    if not REAL:
+        monkeypatch.syspath_prepend(str(install_fake(tmp_path / "fake")))
+        _forget_mapanything()
+    yield
+    if not REAL:
+        _forget_mapanything()
+
+
+def _scene(tmp_path, frames=6):
+    """Scene poses = P0 @ (fake camera i of its chunk), so aligned chunks are consistent."""
+    rng = np.random.default_rng(0)
+    P0 = np.eye(4)
+    c, s = np.cos(0.3), np.sin(0.3)
+    P0[:3, :3] = [[c, 0, s], [0, 1, 0], [-s, 0, c]]
+    P0[:3, 3] = [1.0, -0.5, 0.2]
+    K = np.array([[0.9 * W, 0, W / 2], [0, 0.9 * W, H / 2], [0, 0, 1]])
+    project = Project.create(tmp_path / "p", ["a"])
+    with project.scene_writer("s") as w:
+        for i in range(frames):
+            local = np.eye(4)
+            local[0, 3] = 0.1 * (i % 4)  # chunks of 4 restart the fake's camera path
+            w.append(rgb=rng.integers(0, 255, (H, W, 3), dtype=np.uint8), intrinsics=K,
+                     pose=P0 @ local)
+    return project.scene("s")
+
+
+def test_points_map_back_to_their_own_pixels(tmp_path, fake_mapanything):
+    scene = _scene(tmp_path)
+    rec = reconstruct_scene(scene, "mapanything", options={"chunk_size": 4, "device": "cpu"},
+                            drop_low_conf=False)
+    assert [(c["start"], c["stop"]) for c in rec.attrs["chunks"]] == [(0, 4), (4, 6)]
+    assert rec.attrs["conf_kind"] == "mapanything-raw" and rec.attrs["model_input_size"] == [392, 518]
+    assert (rec.conf[:] >= 1).all()
+    for f in range(scene.num_frames):
+        view = rec.view(f)
+        assert len(view["points"]) > 0.8 * 392 * 518  # all unmasked grid pixels, one each
+        flat = view["pixel"][:, 0] * W + view["pixel"][:, 1]
+        assert len(np.unique(flat)) == len(flat)
+        vu, _ = project_points(view["points"], scene.intrinsics[f], scene.poses[f])
+        assert np.abs(vu - view["pixel"]).max() <= 0.5 + 1e-3, f"frame {f}"
+        np.testing.assert_array_equal(
+            view["colors"], np.asarray(scene.rgb[f])[view["pixel"][:, 0], view["pixel"][:, 1]])
+        # the masked 10-px grid border (~15 original px) never reaches the store
+        assert view["pixel"][:, 1].min() >= 14 and view["pixel"][:, 0].min() >= 14
+
+
+def test_lowest_ten_percent_dropped_by_default(tmp_path, fake_mapanything):
+    scene = _scene(tmp_path, frames=2)
+    full = reconstruct_scene(scene, "mapanything", name="full", drop_low_conf=False)
+    dropped = reconstruct_scene(scene, "mapanything", name="dropped")
+    n_full, n_drop = np.diff(full.frame_ptr), np.diff(dropped.frame_ptr)
+    np.testing.assert_array_equal(n_drop, n_full - np.floor(0.1 * n_full).astype(int))
+    assert dropped.attrs["drop_low_conf"] == 0.1
+
+
+def test_missing_mapanything_says_how_to_install(tmp_path, monkeypatch):
+    scene = _scene(tmp_path, frames=1)
+    _forget_mapanything()
+    monkeypatch.setitem(sys.modules, "mapanything", None)
+    with pytest.raises(InputError, match=r"MapAnything is not installed.*map-anything"):
+        reconstruct_scene(scene, "mapanything")
+    assert scene.reconstruction_names() == []
