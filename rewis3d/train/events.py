@@ -1,0 +1,53 @@
+"""``runs/<run>/events.jsonl``: one JSON object per line, flushed at once, so a GUI or a
+``tail -f`` sees training progress live and a crash loses at most the line being written."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+EVENTS = "events.jsonl"
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+class EventLog:
+    def __init__(self, run_dir: Path):
+        self.path = run_dir / EVENTS
+
+    def write(self, kind: str, **fields) -> dict:
+        event = {"kind": kind, "time": time.time(), **_finite(fields)}
+        with self.path.open("a") as f:
+            f.write(json.dumps(event) + "\n")
+            f.flush()
+        return event
+
+    def truncate_after(self, step: int) -> None:
+        """Drop events past ``step`` (a resumed run rewrites them)."""
+        kept = [e for e in read_events(self.path.parent) if e.get("step", 0) <= step]
+        self.path.write_text("".join(json.dumps(e) + "\n" for e in kept))
+
+
+def read_events(run_dir: Path, kind: str | None = None) -> list[dict]:
+    path = Path(run_dir) / EVENTS
+    if not path.is_file():
+        return []
+    events = []
+    for line in path.read_text().splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a torn last line after a crash
+        if kind is None or event.get("kind") == kind:
+            events.append(event)
+    return events

@@ -1,0 +1,96 @@
+"""Runs: a folder ``runs/<run>/`` with the resolved config.yaml, events.jsonl and checkpoints;
+``run_training`` is the one call the CLI, the GUI's job runner and the demo use."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rewis3d.store import InputError, Project
+from rewis3d.store.scene import check_name
+from rewis3d.train import config as cfg
+from rewis3d.train.checkpoint import latest_checkpoint
+from rewis3d.train.evaluate import EvalResult
+
+CONFIG_FILE = "config.yaml"
+# Fields that may differ when resuming: they change what is logged, not what is learnt.
+RESUME_FREE = {("run", "log_every"), ("run", "eval_every"), ("run", "checkpoint_every"),
+               ("run", "device")}
+
+
+@dataclass
+class RunResult:
+    run: str
+    run_dir: Path
+    steps: int
+    seconds: float
+    metrics: EvalResult | None
+
+
+def default_run_name(config: cfg.TrainConfig) -> str:
+    kind = "ema" if config.method.baseline == "ema" else "rewis3d"
+    return f"{config.preset}-{kind}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def load_run_config(run_dir: Path) -> cfg.TrainConfig:
+    path = run_dir / CONFIG_FILE
+    if not path.is_file():
+        raise InputError(f"run {run_dir.name!r} has no {CONFIG_FILE} ({path}); it is not a "
+                         "training run of this project")
+    return cfg.load(path, base=cfg.TrainConfig())
+
+
+def run_dir_of(project: Project, run: str) -> Path:
+    path = project.runs_dir / check_name(run, "run")
+    if not path.is_dir():
+        have = ", ".join(project.run_names()) or "none"
+        raise InputError(f"project {project.path} has no run {run!r} (runs: {have})")
+    return path
+
+
+def check_resumable(saved: cfg.TrainConfig, new: cfg.TrainConfig, run: str) -> None:
+    a, b = _flat(saved.to_dict()), _flat(new.to_dict())
+    changed = sorted(".".join(k) for k in a.keys() | b.keys()
+                     if k not in RESUME_FREE and a.get(k) != b.get(k))
+    if changed:
+        raise InputError(f"cannot resume run {run!r}: its config changed in {', '.join(changed)}; "
+                         "resume with the run's own settings or start a new run (--run NEW)")
+
+
+def _flat(d: dict, prefix=()) -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, (*prefix, k)))
+        else:
+            out[(*prefix, k)] = v
+    return out
+
+
+def run_training(project: Project | str | Path, config: cfg.TrainConfig, run: str | None = None,
+                 resume: bool = False, hooks=None, until: int | None = None) -> RunResult:
+    """Train ``config`` into ``runs/<run>``; with ``resume``, continue that run exactly.
+
+    ``until`` stops early at that step (after a checkpoint), e.g. to test resuming.
+    """
+    from rewis3d.train.trainer import Trainer
+
+    project = project if isinstance(project, Project) else Project.open(project)
+    run = run or default_run_name(config)
+    run_dir = project.runs_dir / check_name(run, "run")
+    if resume:
+        run_dir = run_dir_of(project, run)
+        check_resumable(load_run_config(run_dir), config, run)
+    elif run_dir.exists() and any(run_dir.iterdir()):
+        raise InputError(f"run {run!r} exists in {project.runs_dir}; continue it with "
+                         f"--resume {run} or pick another name (--run NAME)")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    trainer = Trainer(project, config, run_dir, hooks)
+    if resume:
+        trainer.restore(latest_checkpoint(run_dir))
+    else:
+        config.save(run_dir / CONFIG_FILE)
+    t0 = time.perf_counter()
+    metrics = trainer.fit(until)
+    return RunResult(run, run_dir, trainer.step, time.perf_counter() - t0, metrics)

@@ -1,0 +1,239 @@
+"""The Rewis3d trainer: a 2D and a 3D Mean Teacher, coupled by cross-modal consistency.
+
+Stage 1 (steps < cmc_start): each branch alone (L_S + w_t L_U). Stage 2 adds the CMC terms with
+weights ramped linearly to lambda_2D / lambda_3D. ``baseline: ema`` drops the 3D branch: the
+paper's EMA baseline (the same 2D Mean Teacher, same labels, same steps).
+
+Each step seeds numpy and torch from (seed, step), so a run is a pure function of its config
+and a resumed run continues bit-for-bit on CPU.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rewis3d.store import Project
+from rewis3d.train import checkpoint as ckpt
+from rewis3d.train.config import TrainConfig
+from rewis3d.train.dataset import Batch, TrainingData, load_scenes
+from rewis3d.train.ema import ema_update, make_teacher
+from rewis3d.train.evaluate import EvalResult, evaluate
+from rewis3d.train.events import EventLog
+from rewis3d.train.losses import (
+    cmc_targets,
+    flatten_2d,
+    mean_teacher_loss,
+    weighted_ce,
+)
+from rewis3d.train.models import logits_2d, student_2d, student_3d
+from rewis3d.train.schedule import cmc_weight, one_cycle_scheduler, poly_scheduler
+
+Hook = Callable[["Trainer", dict], None]
+CONF_FACTORS = {"none": (False, False), "pred": (True, False), "recon": (False, True),
+                "dual": (True, True)}
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+class Trainer:
+    def __init__(self, project: Project, config: TrainConfig, run_dir: Path,
+                 hooks: list[Hook] | None = None):
+        self.project, self.config, self.run_dir = project, config, Path(run_dir)
+        self.hooks = list(hooks or [])
+        self.device = pick_device(config.run.device)
+        self.with_3d = config.method.baseline != "ema"
+        self.class_names = [c.name for c in project.classes]
+        scenes = load_scenes(project, config.data, self.with_3d)
+        self.scene_names = [s.name for s in scenes]
+        self.data = TrainingData(scenes, config.data, self.with_3d)
+        self.total_steps = config.total_steps(len(self.data))
+        self.cmc_start, self.cmc_ramp = config.cmc_steps(self.total_steps)
+        self.no_3d_classes = tuple(i for i, n in enumerate(self.class_names)
+                                   if n in set(config.method.no_3d_classes))
+        self.amp = config.optim.amp and self.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.step = 0
+        self.events = EventLog(self.run_dir)
+        self._build_models()
+
+    # -- construction -----------------------------------------------------------------------
+    def _build_models(self) -> None:
+        torch.manual_seed(self.config.run.seed)
+        c, o = self.config, self.config.optim
+        self.models: dict[str, torch.nn.Module] = {}
+        self.models["student_2d"] = student_2d(c.model, self.class_names).to(self.device)
+        self.models["teacher_2d"] = make_teacher(self.models["student_2d"])
+        self.opt_2d = torch.optim.AdamW(self.models["student_2d"].parameters(), lr=o.lr_2d,
+                                        weight_decay=o.weight_decay_2d)
+        self.sched_2d = poly_scheduler(self.opt_2d, self.total_steps, o.poly_power)
+        self.opt_3d = self.sched_3d = None
+        if self.with_3d:
+            s3 = student_3d(c.model, len(self.class_names)).to(self.device)
+            self.models["student_3d"] = s3
+            self.models["teacher_3d"] = make_teacher(s3)
+            blocks = [p for n, p in s3.named_parameters() if "block" in n]
+            rest = [p for n, p in s3.named_parameters() if "block" not in n]
+            self.opt_3d = torch.optim.AdamW(
+                [{"params": rest, "lr": o.lr_3d}, {"params": blocks, "lr": o.lr_3d_blocks}],
+                weight_decay=o.weight_decay_3d)
+            self.sched_3d = one_cycle_scheduler(self.opt_3d, [o.lr_3d, o.lr_3d_blocks],
+                                                self.total_steps, o.pct_start, o.div_factor,
+                                                o.final_div_factor)
+        teacher_mode = self.config.method.teacher_train_mode
+        for name, model in self.models.items():
+            model.train(teacher_mode if name.startswith("teacher") else True)
+
+    # -- one step -------------------------------------------------------------------------
+    def _seed(self, step: int) -> np.random.Generator:
+        torch.manual_seed(self.config.run.seed * 1_000_003 + step)
+        return np.random.default_rng([self.config.run.seed, step])
+
+    def train_step(self) -> dict:
+        t0 = time.perf_counter()
+        rng = self._seed(self.step)
+        batch = _to(self.data.batch(rng), self.device)
+        autocast = (torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext())
+        with autocast:
+            total, stats = self._losses(batch)
+        self.opt_2d.zero_grad(set_to_none=True)
+        if self.opt_3d is not None:
+            self.opt_3d.zero_grad(set_to_none=True)
+        self.scaler.scale(total).backward()
+        for opt in (self.opt_2d, self.opt_3d):
+            if opt is not None:
+                self.scaler.step(opt)
+        self.scaler.update()
+        stats["lr_2d"] = self.opt_2d.param_groups[0]["lr"]
+        self.sched_2d.step()
+        if self.sched_3d is not None:
+            stats["lr_3d"] = self.opt_3d.param_groups[0]["lr"]
+            self.sched_3d.step()
+        alpha = self.config.method.alpha
+        stats["ema_decay"] = ema_update(self.models["teacher_2d"], self.models["student_2d"],
+                                        self.step, alpha)
+        if self.with_3d:
+            ema_update(self.models["teacher_3d"], self.models["student_3d"], self.step, alpha)
+        stats["loss"] = float(total.detach())
+        stats["samples_per_s"] = batch.size / (time.perf_counter() - t0)
+        self.step += 1
+        return stats
+
+    def _losses(self, batch: Batch) -> tuple[torch.Tensor, dict]:
+        m = self.config.method
+        s2d = logits_2d(self.models["student_2d"], batch.student_image)
+        with torch.no_grad():
+            t2d = logits_2d(self.models["teacher_2d"], batch.teacher_image)
+        flat_s2d, flat_t2d = flatten_2d(s2d), flatten_2d(t2d)
+        b2d = mean_teacher_loss(flat_s2d, flat_t2d, batch.labels.reshape(-1), m.tau, m.beta)
+        total = b2d.total
+        stats = {"sup_2d": float(b2d.supervised), "cons_2d": float(b2d.consistency),
+                 "w_t_2d": float(b2d.w_t)}
+        if not self.with_3d:
+            return total, stats
+        grid = self.config.model.grid_size
+        s3d = self.models["student_3d"](batch.student_feat, batch.student_coord,
+                                        grid_size=grid, offset=batch.offset)
+        with torch.no_grad():
+            t3d = self.models["teacher_3d"](batch.teacher_feat, batch.teacher_coord,
+                                            grid_size=grid, offset=batch.offset)
+        b3d = mean_teacher_loss(s3d, t3d, batch.point_labels, m.tau, m.beta)
+        total = total + b3d.total
+        stats.update(sup_3d=float(b3d.supervised), cons_3d=float(b3d.consistency),
+                     w_t_3d=float(b3d.w_t))
+        w2 = cmc_weight(self.step, self.cmc_start, self.cmc_ramp, m.lambda_2d)
+        w3 = cmc_weight(self.step, self.cmc_start, self.cmc_ramp, m.lambda_3d)
+        stats.update(cmc_weight_2d=w2, cmc_weight_3d=w3, cmc_2d=0.0, cmc_3d=0.0)
+        if w2 or w3:
+            pred_conf, recon_conf = CONF_FACTORS[m.conf]
+            conf = batch.conf[batch.corr_point]
+            to_2d = cmc_targets(t3d, batch.corr_point, batch.corr_pixel, conf, len(flat_s2d),
+                                pred_conf, recon_conf)
+            to_3d = cmc_targets(flat_t2d, batch.corr_pixel, batch.corr_point, conf, len(s3d),
+                                pred_conf, recon_conf, self.no_3d_classes)
+            c2d = weighted_ce(flat_s2d, to_2d.targets, to_2d.weights)
+            c3d = weighted_ce(s3d, to_3d.targets, to_3d.weights)
+            total = total + w2 * c2d + w3 * c3d
+            stats.update(cmc_2d=float(c2d), cmc_3d=float(c3d))
+        return total, stats
+
+    # -- loop -------------------------------------------------------------------------------
+    def fit(self, until: int | None = None) -> EvalResult | None:
+        """Train to ``until`` (default: the end), logging, evaluating and checkpointing."""
+        r = self.config.run
+        stop = min(until or self.total_steps, self.total_steps)
+        result = None
+        try:
+            while self.step < stop:
+                stats = self.train_step()
+                last = self.step == self.total_steps
+                if self.step % max(r.log_every, 1) == 0 or last or self.step == stop:
+                    self._emit(self.events.write("step", step=self.step,
+                                                 total_steps=self.total_steps, **stats))
+                if (r.eval_every and self.step % r.eval_every == 0) or last:
+                    result = self.evaluate()
+                if (r.checkpoint_every and self.step % r.checkpoint_every == 0) or last:
+                    self.save()
+        except KeyboardInterrupt:
+            self.save()
+            raise
+        if self.step == stop and stop < self.total_steps:
+            self.save()
+        return result
+
+    def evaluate(self, max_frames: int | None = None) -> EvalResult:
+        d = self.config.data
+        result = evaluate(self.project, self.scene_names, self.models["student_2d"],
+                          self.models.get("student_3d"), d.eval_window, d.reconstruction,
+                          d.points, self.config.model.grid_size, self.device, max_frames)
+        self.models["student_2d"].train()
+        if "student_3d" in self.models:
+            self.models["student_3d"].train()
+        self._emit(self.events.write("eval", step=self.step, **result.as_event(self.class_names)))
+        return result
+
+    def _emit(self, event: dict) -> None:
+        for hook in self.hooks:
+            hook(self, event)
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def save(self) -> Path:
+        state = {"optim_2d": self.opt_2d.state_dict(), "sched_2d": self.sched_2d.state_dict(),
+                 "scaler": self.scaler.state_dict()}
+        if self.with_3d:
+            state.update(optim_3d=self.opt_3d.state_dict(), sched_3d=self.sched_3d.state_dict())
+        return ckpt.save_checkpoint(self.run_dir, self.step, self.models, state)
+
+    def restore(self, path: Path) -> None:
+        ckpt.load_weights(path, self.models)
+        state = ckpt.load_state(path)
+        try:
+            self.opt_2d.load_state_dict(state["optim_2d"])
+            self.sched_2d.load_state_dict(state["sched_2d"])
+            self.scaler.load_state_dict(state["scaler"])
+            if self.with_3d:
+                self.opt_3d.load_state_dict(state["optim_3d"])
+                self.sched_3d.load_state_dict(state["sched_3d"])
+            self.step = int(state["step"])
+        except (KeyError, ValueError) as exc:
+            raise ckpt.CheckpointError(f"{path}: optimiser state does not fit this run ({exc}); "
+                                       "the run's config changed incompatibly") from None
+        self.events.truncate_after(self.step)
+
+
+def _to(batch: Batch, device: torch.device) -> Batch:
+    if device.type == "cpu":
+        return batch
+    for key, value in vars(batch).items():
+        if isinstance(value, torch.Tensor):
+            setattr(batch, key, value.to(device, non_blocking=True))
+    return batch
