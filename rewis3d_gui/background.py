@@ -34,11 +34,12 @@ def run_in_background(
         bar.setValue(done)
 
     relay.progressed.connect(show, Qt.ConnectionType.QueuedConnection)
-    worker = create_worker(job, relay.progressed.emit, _start_thread=False)
+    worker = create_worker(  # our own "errored" handler replaces superqt's re-raise
+        job, relay.progressed.emit, _start_thread=False,
+        _connect={"returned": on_done, "errored": lambda exc: _failed(doing, exc)},
+    )
     bar.setRange(0, 0)  # busy until the first report
     bar.setVisible(True)
-    worker.returned.connect(on_done)
-    worker.errored.connect(lambda exc: _failed(doing, exc))
     worker.finished.connect(lambda: bar.setVisible(False))
     worker._progress_relay = relay  # keep the relay alive as long as the worker
     worker.start()
@@ -46,6 +47,12 @@ def run_in_background(
 
 
 def _failed(doing: str, exc: Exception) -> None:
-    from napari.utils.notifications import show_error
+    """Expected failures read as a sentence; anything else is a bug and keeps its traceback."""
+    from napari.utils.notifications import notification_manager, show_error
 
-    show_error(f"Could not {doing}; nothing was changed: {exc}")
+    from rewis3d.store import Rewis3dError
+
+    if isinstance(exc, Rewis3dError | OSError):
+        show_error(f"Could not {doing}; nothing was changed: {exc}")
+    else:
+        notification_manager.receive_error(type(exc), exc, exc.__traceback__)

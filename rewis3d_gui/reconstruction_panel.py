@@ -38,10 +38,11 @@ class ReconstructionPanel(QWidget):
         self.worker = None
         self.cloud: CloudView | None = None
         self._frame_step: tuple | None = None
-        from rewis3d.reconstruct import installed_reconstructors
+        from rewis3d.reconstruct import registry
 
         self.backend = QComboBox()
-        self.backend.addItems(sorted(installed_reconstructors()))
+        self.backend.addItems(sorted(registry.installed_reconstructors()))
+        self.backend.setCurrentText("sensor-depth")
         self.run_button = QPushButton("Reconstruct")
         self.run_button.clicked.connect(self.run)
         self.progress = QProgressBar()

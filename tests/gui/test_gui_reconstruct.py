@@ -1,0 +1,116 @@
+"""Reconstruction panel: a backend runs in the background; the cloud in 3D and its colours."""
+
+import time
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.gui
+
+
+class _SlowSensorDepth:
+    """sensor-depth that takes ~1 s, so the test can see the event loop run meanwhile."""
+
+    name = "slow-depth"
+    drop_low_conf_by_default = False
+
+    def __init__(self, **options):
+        from rewis3d.reconstruct.sensor_depth import SensorDepthReconstructor
+
+        self.inner = SensorDepthReconstructor(**options)
+
+    def reconstruct(self, scene, progress=None):
+        def slow_progress(done, total):
+            time.sleep(0.25)  # like a real backend's per-frame work (releases the GIL)
+            if progress:
+                progress(done, total)
+
+        return self.inner.reconstruct(scene, progress=slow_progress)
+
+
+class _EntryPoint:
+    def load(self):
+        return _SlowSensorDepth
+
+
+@pytest.fixture
+def slow_backend(monkeypatch):
+    from rewis3d.reconstruct import registry
+
+    real = registry.installed_reconstructors()
+    monkeypatch.setattr(registry, "installed_reconstructors",
+                        lambda: {**real, "slow-depth": _EntryPoint()})
+
+
+def test_reconstruct_without_blocking_the_event_loop(slow_backend, make_napari_viewer,
+                                                     street_project, qtbot):
+    from qtpy.QtCore import QTimer
+
+    from rewis3d_gui.dock import Rewis3dDock
+
+    dock = Rewis3dDock(make_napari_viewer())
+    dock.project_panel.open_project(street_project)
+    panel = dock.reconstruction_panel
+    panel.backend.setCurrentText("slow-depth")
+    ticks, progress_seen = [], []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(20)
+    panel.progress.valueChanged.connect(progress_seen.append)
+    worker = panel.run()
+    assert not panel.run_button.isEnabled()
+    qtbot.waitUntil(lambda: dock.session.reconstruction_name == "slow-depth", timeout=20_000)
+    timer.stop()
+    assert len(ticks) >= 20, "the GUI thread stalled while the backend ran"
+    assert max(np.diff(ticks)) < 0.5
+    assert progress_seen[-1] == 4  # the bar reached 4 of 4 frames
+    assert not worker.is_running and panel.run_button.isEnabled()
+    assert "slow-depth" in dock.session.scene.reconstruction_names()
+
+
+def test_sensor_depth_then_3d_view_colour_modes_and_threshold(dock, street_project, qtbot):
+    session = dock.session
+    dock.project_panel.open_project(street_project)
+    session.select_class(0)
+    session.labels_layer.paint((0, 44, 32), 1)  # some road, to be lifted onto the cloud
+    panel = dock.reconstruction_panel
+    panel.backend.setCurrentText("sensor-depth")
+    panel.run()
+    qtbot.waitUntil(lambda: session.reconstruction_name == "sensor-depth", timeout=20_000)
+
+    panel.view_button.setChecked(True)
+    viewer = session.viewer
+    cloud = panel.cloud
+    assert viewer.dims.ndisplay == 3 and cloud.layer in viewer.layers
+    assert not session.rgb_layer.visible and not session.labels_layer.visible
+    assert len(cloud.layer.data) == cloud.reconstruction.num_points  # under the display budget
+
+    rgb = cloud.layer.face_color.copy()
+    panel.set_color_mode("label")
+    road = cloud.shown_labels() == 0
+    assert road.sum() > 0
+    np.testing.assert_allclose(cloud.layer.face_color[road, :3],
+                               np.broadcast_to(np.array([128, 64, 128]) / 255, (road.sum(), 3)),
+                               atol=1e-6)
+    panel.set_color_mode("confidence")
+    assert cloud.layer.face_color_mode == "colormap" and not panel.colorbar.isHidden()
+    assert not np.allclose(cloud.layer.face_color, rgb)
+    panel.set_color_mode("rgb")
+    np.testing.assert_allclose(cloud.layer.face_color, rgb)
+
+    panel.choose("simulated")  # noisy confidence: the threshold hides the least confident
+    cloud = panel.cloud
+    panel.threshold.setValue(50)
+    assert 0 < cloud.layer.shown.sum() < len(cloud.layer.shown)
+
+    panel.view_button.setChecked(False)
+    assert viewer.dims.ndisplay == 2 and cloud.layer not in viewer.layers
+    assert session.labels_layer.visible and viewer.dims.range[0].stop == 3
+
+
+def test_display_budget_subsamples_large_clouds():
+    from rewis3d_gui.cloud_layer import display_subset
+
+    idx = display_subset(2_000_000, 100_000)
+    assert len(idx) == 100_000 and np.all(np.diff(idx) > 0)
+    np.testing.assert_array_equal(display_subset(10, 100), np.arange(10))
