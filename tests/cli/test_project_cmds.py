@@ -5,7 +5,7 @@ from click.testing import CliRunner
 from rewis3d.cli import main
 from rewis3d.store import Project
 from tests.conftest import tree_snapshot
-from tests.io.conftest import make_7scenes
+from tests.io.datasets import make_7scenes
 
 
 def run(*args):

@@ -8,7 +8,7 @@ from rewis3d.io import READERS, import_frames
 from rewis3d.io.tum import pose_from_tum
 from rewis3d.store import InputError, Project
 from tests.conftest import tree_snapshot
-from tests.io.conftest import make_7scenes, pose_text, write_depth16, write_rgb
+from tests.io.datasets import make_7scenes, pose_text, write_depth16, write_rgb
 
 
 def _import(tmp_path, fmt, src, **kw):
