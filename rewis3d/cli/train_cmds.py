@@ -1,0 +1,152 @@
+"""`rewis3d train | eval | predict | export | bench quality`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from rewis3d.store.errors import InputError
+
+
+def _progress_hook(bar):
+    def hook(trainer, event):
+        if event["kind"] == "step":
+            bar.total = event["total_steps"]
+            bar.n = event["step"]
+            bar.set_postfix(loss=f"{event['loss']:.3f}", cmc=f"{event.get('cmc_weight_2d', 0):.3f}")
+            bar.refresh()
+        elif event["kind"] == "eval":
+            bar.write(f"step {event['step']}: 2D mIoU {100 * event['miou_2d']:.1f}"
+                      + (f", 3D mIoU {100 * event['miou_3d']:.1f}" if "miou_3d" in event else ""))
+    return hook
+
+
+@click.command("train")
+@click.argument("project", type=click.Path(path_type=Path))
+@click.option("--preset", "preset_name", default=None,
+              help="cpu-quick | paper-kitti360 | paper-cityscapes | paper-nyuv2 | paper-waymo.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+              help="YAML file of overrides (unknown keys are refused).")
+@click.option("--scene", "scenes", multiple=True, help="Train on these scenes (default: all labelled).")
+@click.option("--run", default=None, help="Run name (default: preset-kind-timestamp).")
+@click.option("--steps", type=int, default=None, help="Total steps (overrides epochs).")
+@click.option("--baseline", type=click.Choice(["none", "ema"]), default=None,
+              help="ema: the 2D Mean Teacher baseline without the 3D branch.")
+@click.option("--sampling", type=click.Choice(["view-aware", "random"]), default=None)
+@click.option("--conf", type=click.Choice(["none", "pred", "recon", "dual"]), default=None,
+              help="Which confidences weight the cross-modal loss.")
+@click.option("--seed", type=int, default=None)
+@click.option("--allow-download", is_flag=True, help="Let --preset paper-* fetch nvidia/mit-b4.")
+@click.option("--resume", "resume_run", default=None, help="Continue this run exactly.")
+def train(project, preset_name, config_file, scenes, run, steps, baseline, sampling, conf, seed,
+          allow_download, resume_run):
+    """Train a 2D segmenter from PROJECT's sparse labels (Rewis3d or the EMA baseline)."""
+    from tqdm import tqdm
+
+    from rewis3d.store import Project
+    from rewis3d.train import config as cfg
+    from rewis3d.train.run import load_run_config, run_dir_of, run_training
+
+    proj = Project.open(project)
+    if resume_run:
+        config = load_run_config(run_dir_of(proj, resume_run))
+        run = resume_run
+    else:
+        if preset_name is None and config_file is None:
+            raise InputError(f"give --preset (one of {', '.join(cfg.PRESETS)}) or --config FILE")
+        config = cfg.preset(preset_name) if preset_name else cfg.TrainConfig()
+        if config_file:
+            config = cfg.load(config_file, base=config)
+        overrides = {("data", "scenes"): list(scenes) or None, ("optim", "steps"): steps,
+                     ("method", "baseline"): baseline, ("data", "sampling"): sampling,
+                     ("method", "conf"): conf, ("run", "seed"): seed,
+                     ("model", "allow_download"): allow_download or None}
+        for (section, key), value in overrides.items():
+            if value is not None:
+                setattr(getattr(config, section), key, value)
+    with tqdm(total=1, unit="step", dynamic_ncols=True) as bar:
+        result = run_training(proj, config, run=run, resume=bool(resume_run),
+                              hooks=[_progress_hook(bar)])
+    m = result.metrics
+    click.echo(f"run {result.run}: {result.steps} steps in {result.seconds:.0f} s -> {result.run_dir}")
+    if m is not None:
+        click.echo(f"2D mIoU {100 * m.miou_2d:.1f} on held-out frames")
+
+
+@click.command("eval")
+@click.argument("project", type=click.Path(path_type=Path))
+@click.option("--run", required=True)
+@click.option("--scene", "scenes", multiple=True)
+def evaluate_cmd(project, run, scenes):
+    """mIoU of a run's 2D student on the held-out frames with dense ground truth."""
+    from rewis3d.store import Project
+    from rewis3d.train.evaluate import evaluate
+    from rewis3d.train.predict import load_student_2d
+    from rewis3d.train.run import load_run_config, run_dir_of
+
+    proj = Project.open(project)
+    config = load_run_config(run_dir_of(proj, run))
+    model, _ = load_student_2d(proj, run)
+    names = list(scenes) or [s for s in proj.scene_names() if proj.scene(s).has_gt]
+    result = evaluate(proj, names, model, window=config.data.eval_window)
+    for c, iou in zip(proj.classes, result.iou_2d, strict=True):
+        click.echo(f"  {c.name:<14} {'n/a' if iou != iou else f'{100 * iou:5.1f}'}")
+    click.echo(f"2D mIoU {100 * result.miou_2d:.1f} ({sum(map(len, result.frames.values()))} frames)"
+               + (f"; {result.note}" if result.note else ""))
+
+
+@click.command("predict")
+@click.argument("project", type=click.Path(path_type=Path))
+@click.option("--run", required=True)
+@click.option("--scene", "scenes", multiple=True)
+def predict_cmd(project, run, scenes):
+    """Write the run's 2D predictions (labels + confidence) into predictions/<run>."""
+    from rewis3d.train.predict import predict
+
+    done = predict(project, run, list(scenes) or None)
+    for scene, n in done.items():
+        click.echo(f"{scene}: {n} frames -> predictions/{run}")
+
+
+@click.command("export")
+@click.argument("project", type=click.Path(path_type=Path))
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--run", required=True)
+@click.option("--overwrite", is_flag=True)
+def export_cmd(project, out_dir, run, overwrite):
+    """Save the run's 2D model as a transformers directory (SegformerForSemanticSegmentation)."""
+    from rewis3d.train.export import export_run
+
+    out = export_run(project, run, out_dir, overwrite)
+    click.echo(f"exported to {out}; load with "
+               f"SegformerForSemanticSegmentation.from_pretrained('{out}')")
+
+
+@click.group("bench")
+def bench() -> None:
+    """Benchmarks that print tables."""
+
+
+@bench.command("quality")
+@click.option("--root", type=click.Path(path_type=Path), default=Path("bench-quality"),
+              show_default=True, help="Folder for the benchmark projects (reused if present).")
+@click.option("--steps", type=int, default=300, show_default=True)
+@click.option("--seeds", default="0,1,2", show_default=True)
+@click.option("--scenes", default="street,room", show_default=True)
+@click.option("--labels", default="points,scribbles", show_default=True)
+@click.option("--variants", default=None, help="Comma list (default: all).")
+def bench_quality(root, steps, seeds, scenes, labels, variants):
+    """EMA baseline vs Rewis3d vs ablations on synthetic scenes (mIoU mean +- std)."""
+    from rewis3d.train.quality import VARIANTS, quality_table, run_quality
+
+    chosen = tuple(variants.split(",")) if variants else tuple(VARIANTS)
+    unknown = [v for v in chosen if v not in VARIANTS]
+    if unknown:
+        raise InputError(f"unknown variants {unknown}; available: {', '.join(VARIANTS)}")
+    rows = run_quality(root, tuple(scenes.split(",")), tuple(labels.split(",")), chosen,
+                       tuple(int(s) for s in seeds.split(",")), steps, report=click.echo)
+    click.echo(quality_table(rows))
+
+
+COMMANDS = [train, evaluate_cmd, predict_cmd, export_cmd, bench]
