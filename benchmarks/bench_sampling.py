@@ -43,8 +43,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [n for n in (1e6, 10e6, 60e6) if n <= args.max]
     rng = np.random.default_rng(0)
-    print(f"| points | index build s | view-aware ms/sample | own share | correspondences "
-          f"| random ms/sample | random correspondences |")
+    print("| points | index build s | view-aware ms/sample | own share | correspondences "
+          "| random ms/sample | random correspondences |")
     print("|---|---|---|---|---|---|---|")
     for n in sizes:
         points, frame_ptr, pixel = synthetic_scene(int(n), rng)
