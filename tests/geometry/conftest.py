@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-from geometry_box_scene import render_box_scene
+
+from tests.geometry.geometry_box_scene import render_box_scene
 
 REPO = Path(__file__).resolve().parents[2]
 SEVEN_SCENES = (REPO / ".." / "shared" / "data" / "7scenes-redkitchen").resolve()
@@ -45,15 +45,3 @@ def box_project(tmp_path, box_scene):
             w.append(**frame)
     reconstruct_scene(project.scene("boxes"), "sensor-depth")
     return project
-
-
-def scribble_labels(gt: np.ndarray, rng: np.random.Generator, per_class: int = 2) -> np.ndarray:
-    """Sparse labels: a few 3x3 blobs per visible class, taken from ground truth."""
-    labels = np.full(gt.shape, 255, dtype=np.uint8)
-    for c in np.unique(gt[gt != 255]):
-        vv, uu = np.nonzero(gt == c)
-        for i in rng.choice(len(vv), size=min(per_class, len(vv)), replace=False):
-            v, u = vv[i], uu[i]
-            patch = (slice(max(v - 1, 0), v + 2), slice(max(u - 1, 0), u + 2))
-            labels[patch] = np.where(gt[patch] == c, c, labels[patch])
-    return labels

@@ -62,3 +62,15 @@ def render_box_scene(num_frames: int = 12, size: tuple[int, int] = (60, 80)):
         frames.append(dict(rgb=rgb, intrinsics=K, pose=pose, depth=depth, gt=gt,
                            name=f"box-{i:03d}"))
     return frames
+
+
+def scribble_labels(gt: np.ndarray, rng: np.random.Generator, per_class: int = 2) -> np.ndarray:
+    """Sparse labels: a few 3x3 blobs per visible class, taken from ground truth."""
+    labels = np.full(gt.shape, 255, dtype=np.uint8)
+    for c in np.unique(gt[gt != 255]):
+        vv, uu = np.nonzero(gt == c)
+        for i in rng.choice(len(vv), size=min(per_class, len(vv)), replace=False):
+            v, u = vv[i], uu[i]
+            patch = (slice(max(v - 1, 0), v + 2), slice(max(u - 1, 0), u + 2))
+            labels[patch] = np.where(gt[patch] == c, c, labels[patch])
+    return labels

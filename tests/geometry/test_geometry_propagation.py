@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rewis3d.geometry import PropagationConfig, PropagationPreview, lift_labels, project_labels
-from tests.geometry.conftest import scribble_labels
+from tests.geometry.geometry_box_scene import scribble_labels
 
 CONFIG = PropagationConfig(voxel_size=0.05, radius=0.3)
 

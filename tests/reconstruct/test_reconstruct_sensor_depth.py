@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rewis3d.reconstruct import (  # noqa: E402
+from rewis3d.reconstruct import (
     create_reconstructor,
     drop_lowest_confidence,
     installed_reconstructors,
     reconstruct_scene,
 )
-from rewis3d.store import InputError, Project, ReconstructionData  # noqa: E402
-from tests.conftest import tiny_frames, tree_snapshot  # noqa: E402
+from rewis3d.store import InputError, Project, ReconstructionData
+from tests.conftest import tiny_frames, tree_snapshot
 
 
 def _project(tmp_path, depth_fn=None, depth=True, n=3):
