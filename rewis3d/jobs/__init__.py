@@ -1,0 +1,25 @@
+"""Background jobs: a command (usually ``rewis3d train``) run as a supervised subprocess.
+
+``JobManager(project)`` starts jobs, reports their status, streams their ``events.jsonl``,
+cancels them (the whole process group) and finds them again after the GUI was closed. See
+docs/jobs.md. Nothing here imports Qt; a GUI polls from a timer, no threads needed.
+"""
+
+from rewis3d.jobs.errors import JobError, RunBusyError, UnknownRunError
+from rewis3d.jobs.events import EventStream, read_events_since
+from rewis3d.jobs.manager import Job, JobManager, default_command
+from rewis3d.jobs.record import JobRecord
+from rewis3d.jobs.status import JobStatus
+
+__all__ = [
+    "EventStream",
+    "Job",
+    "JobError",
+    "JobManager",
+    "JobRecord",
+    "JobStatus",
+    "RunBusyError",
+    "UnknownRunError",
+    "default_command",
+    "read_events_since",
+]

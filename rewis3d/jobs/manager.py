@@ -1,0 +1,254 @@
+"""``JobManager``: start, list, watch, cancel, resume and re-attach to a project's background jobs.
+
+A job is a supervisor process (see ``supervisor.py``) in its own session that runs one command,
+usually ``rewis3d train PROJECT ... --run RUN``. Everything about it lives in ``runs/<run>/``
+(job.json, log, lock, events.jsonl), so any process can find it again: a GUI that was closed and
+reopened, or ``rewis3d jobs PROJECT ...`` in a terminal. No threads: poll ``status`` and
+``Job.poll`` from a timer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rewis3d.jobs.errors import JobError, RunBusyError, UnknownRunError
+from rewis3d.jobs.events import EventStream, read_events_since
+from rewis3d.jobs.processes import descendants, end_process_group, find_process, process_start_time
+from rewis3d.jobs.record import (
+    CANCEL_FILE,
+    CANCELLED,
+    EVENTS_FILE,
+    FAILED,
+    JOB_FILE,
+    LOCK_FILE,
+    LOG_FILE,
+    RUNNING,
+    TERMINAL,
+    JobRecord,
+    load_record,
+)
+from rewis3d.jobs.status import JobStatus, derive_status
+from rewis3d.store.errors import NotAProjectError
+from rewis3d.store.scene import check_name
+from rewis3d.store.schema import STORE_NAME
+
+DEFAULT_GRACE_S = 10.0
+EXITING_SUPERVISOR_WAIT_S = 5.0
+
+
+def default_command() -> list[str]:
+    """``rewis3d`` run by this very interpreter (so the job sees the same environment)."""
+    return [sys.executable, "-c",
+            "import sys; from rewis3d.cli import main; sys.exit(main(prog_name='rewis3d'))"]
+
+
+class Job:
+    """A handle on one run's job for a GUI timer: ``poll()`` new events, ``status()``, ``cancel()``."""
+
+    def __init__(self, manager: JobManager, run: str):
+        self.manager = manager
+        self.run = run
+        self.stream = EventStream(manager.run_dir(run) / EVENTS_FILE)
+
+    def poll(self) -> list[dict]:
+        return self.stream.poll()
+
+    def status(self) -> JobStatus:
+        return self.manager.status(self.run)
+
+    def cancel(self, grace_s: float | None = None) -> JobStatus:
+        return self.manager.cancel(self.run, grace_s)
+
+
+class JobManager:
+    """The background jobs of one project. ``command`` is the program prefix (default: rewis3d)."""
+
+    def __init__(self, project: str | Path, command: Sequence[str] | None = None,
+                 grace_s: float = DEFAULT_GRACE_S):
+        self.project = Path(project).absolute()
+        _require_project(self.project)
+        self.command = list(command) if command else default_command()
+        self.grace_s = grace_s
+        self._launched: dict[str, subprocess.Popen] = {}
+        self._last_seen: dict[str, JobRecord] = {}
+
+    def run_dir(self, run: str) -> Path:
+        return self.project / "runs" / check_name(run, "run")
+
+    # -- start -----------------------------------------------------------------------------
+    def start(self, args: Sequence[str], run: str) -> Job:
+        """Launch ``command + args`` as the job of ``run``; refused while ``run`` is running."""
+        _require_project(self.project)
+        run_dir = self.run_dir(run)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        lock_fd = os.open(run_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if not self._lock(lock_fd, run_dir):
+                raise RunBusyError(self._busy_message(run))
+            record = JobRecord(run=run, command=[*self.command, *map(str, args)])
+            self._launch(run_dir, record, lock_fd)
+        finally:
+            os.close(lock_fd)  # the supervisor holds its own copy of the locked descriptor
+        return Job(self, run)
+
+    @staticmethod
+    def _lock(lock_fd: int, run_dir: Path) -> bool:
+        """Take the run's lock; wait briefly when its last job recorded its end and is exiting."""
+        deadline = time.monotonic() + EXITING_SUPERVISOR_WAIT_S
+        while True:
+            try:
+                fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                record = load_record(run_dir)
+                if record is None or record.status not in TERMINAL or time.monotonic() > deadline:
+                    return False
+                time.sleep(0.05)
+
+    def _launch(self, run_dir: Path, record: JobRecord, lock_fd: int) -> None:
+        (run_dir / CANCEL_FILE).unlink(missing_ok=True)
+        record.save(run_dir)
+        supervisor = [sys.executable, "-m", "rewis3d.jobs.supervisor", str(run_dir),
+                      str(self.project), "--", *record.command]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        try:
+            with open(run_dir / LOG_FILE, "ab") as log:
+                launcher = subprocess.Popen(
+                    supervisor, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
+                    cwd=self.project, env=env, start_new_session=True, pass_fds=(lock_fd,))
+        except OSError as exc:
+            record.status, record.reason, record.ended_at = FAILED, str(exc), time.time()
+            record.save(run_dir)
+            raise JobError(f"could not start the job of run {record.run!r}: {exc}") from None
+        self._launched[record.run] = launcher
+        record.pid = record.pgid = launcher.pid
+        record.process_start_time = process_start_time(launcher.pid)
+        record.status = RUNNING
+        record.save(run_dir)
+        with contextlib.suppress(BrokenPipeError):
+            launcher.stdin.write(b"go\n")  # the record is written: the supervisor may run
+            launcher.stdin.close()
+        self._last_seen[record.run] = record
+
+    def _busy_message(self, run: str) -> str:
+        record = load_record(self.run_dir(run))
+        since = ""
+        if record is not None and record.pid:
+            started = time.strftime("%H:%M:%S", time.localtime(record.created_at))
+            since = f" (pid {record.pid}, started {started})"
+        return (f"run {run!r} of {self.project} is being written by another job{since}; wait for "
+                f"it, cancel it (`rewis3d jobs {self.project} cancel {run}`), or pick another "
+                "run name")
+
+    def resume(self, run: str, args: Sequence[str] | None = None) -> Job:
+        """Start ``run`` again, by default as ``<its subcommand> PROJECT --resume RUN``."""
+        record = self._record(run)
+        if args is None:
+            own = record.command[len(self.command):] if record.command[:len(self.command)] == \
+                self.command else []
+            args = [own[0] if own else "train", str(self.project), "--resume", run]
+        return self.start(args, run)
+
+    # -- observe ---------------------------------------------------------------------------
+    def status(self, run: str) -> JobStatus:
+        """The job's state now; a failed one carries the last lines of its log."""
+        self._reap()
+        if not _is_project(self.project):
+            return self._project_gone_status(run)
+        record = self._record(run)
+        self._last_seen[run] = record
+        return derive_status(self.run_dir(run), record, launched_here=run in self._launched)
+
+    def list(self) -> list[JobStatus]:
+        """Every job of the project, oldest first."""
+        if not _is_project(self.project):
+            return [self._project_gone_status(run) for run in sorted(self._last_seen)]
+        return sorted((self.status(run) for run in self.job_runs()),
+                      key=lambda s: s.created_at or 0)
+
+    def job_runs(self) -> list[str]:
+        runs = self.project / "runs"
+        if not runs.is_dir():
+            return []
+        return sorted(p.name for p in runs.iterdir() if (p / JOB_FILE).is_file())
+
+    def events(self, run: str, since: int = 0) -> tuple[list[dict], int]:
+        """Events written after byte offset ``since``, and the offset to pass next time."""
+        self._record(run)
+        return read_events_since(self.run_dir(run) / EVENTS_FILE, since)
+
+    def attach(self, run: str) -> Job:
+        """A handle on an existing job, e.g. one started before the GUI was reopened."""
+        self._record(run)
+        return Job(self, run)
+
+    # -- cancel ----------------------------------------------------------------------------
+    def cancel(self, run: str, grace_s: float | None = None) -> JobStatus:
+        """SIGTERM the job's process group, SIGKILL it after ``grace_s``; return the new status.
+
+        Cancelling a job that already ended changes nothing and returns its status.
+        """
+        record = self._record(run)
+        run_dir = self.run_dir(run)
+        leader = find_process(record.pid, record.process_start_time)
+        if leader is None or record.status in TERMINAL:
+            return self.status(run)
+        (run_dir / CANCEL_FILE).touch()
+        procs = [leader, *descendants(leader.pid)]
+        end_process_group(record.pgid or record.pid, procs,
+                          self.grace_s if grace_s is None else grace_s)
+        self._reap()
+        after = load_record(run_dir)
+        if after is not None and after.status not in TERMINAL:
+            # The supervisor was SIGKILLed before it could write; nobody else writes now.
+            after.status, after.reason, after.ended_at = CANCELLED, "cancelled", time.time()
+            after.save(run_dir)
+        return self.status(run)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _record(self, run: str) -> JobRecord:
+        record = load_record(self.run_dir(run))
+        if record is None:
+            have = ", ".join(self.job_runs()) or "none"
+            raise UnknownRunError(f"project {self.project} has no job for run {run!r} "
+                                  f"(jobs: {have})")
+        return record
+
+    def _reap(self) -> None:
+        """Collect launchers that ended, so they do not linger as zombies of this process."""
+        for run, launcher in list(self._launched.items()):
+            if launcher.poll() is not None:
+                del self._launched[run]
+
+    def _project_gone_status(self, run: str) -> JobStatus:
+        reason = (f"the project folder {self.project} was moved or deleted while the job ran; "
+                  "its processes stop by themselves")
+        record = self._last_seen.get(run)
+        if record is None:
+            raise JobError(f"the project folder {self.project} is gone (moved or deleted)")
+        if record.status in TERMINAL:
+            reason = f"{record.status}; afterwards the project folder {self.project} was moved or deleted"
+        return JobStatus(run, FAILED, list(record.command), record.pid, record.created_at,
+                         record.ended_at, record.exit_code, reason)
+
+
+def _is_project(path: Path) -> bool:
+    return (path / STORE_NAME / "zarr.json").is_file()
+
+
+def _require_project(path: Path) -> None:
+    """A light check: ``Project.open`` would also clear staging, which a running job may use."""
+    if not path.is_dir():
+        raise NotAProjectError(f"{path}: no such folder. Create a project with "
+                               "`rewis3d import ...` or `rewis3d sample ...`")
+    if not _is_project(path):
+        raise NotAProjectError(f"{path} is not a Rewis3d project (no {STORE_NAME}/zarr.json); "
+                               "pick the project folder, or create one with `rewis3d sample` "
+                               "or `rewis3d import`")

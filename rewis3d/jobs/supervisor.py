@@ -1,0 +1,136 @@
+"""The process that owns one job: ``python -m rewis3d.jobs.supervisor RUN_DIR PROJECT -- CMD...``.
+
+It runs as the leader of its own session, so the GUI closing does not end it and ``cancel`` can
+signal the whole process group. It inherits the run's lock (held until it exits), waits for the
+manager to record its pid, runs the command with stdout/stderr going to ``runs/<run>/log``, and
+writes the outcome into the job record: only a process that outlives the command can tell a
+crash from a success after the GUI is gone.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rewis3d.jobs.record import CANCELLED, FAILED, FINISHED, JobRecord, load_record
+
+POLL_S = 0.25
+GRACE_S = 5.0
+STORE_META = Path("rewis3d.zarr") / "zarr.json"
+
+
+def _say(message: str) -> None:
+    print(f"[rewis3d.jobs {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def exit_reason(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+class Supervisor:
+    def __init__(self, run_dir: Path, project: Path, command: list[str]):
+        self.run_dir = run_dir
+        self.project = project
+        self.command = command
+        self.worker: subprocess.Popen | None = None
+        self.stop_requested = False
+        self.failure: str | None = None
+
+    def on_stop_signal(self, signum, frame) -> None:
+        if self.stop_requested:
+            return
+        self.stop_requested = True
+        _say(f"received {signal.Signals(signum).name}; stopping the job")
+        if self.worker is not None and self.worker.poll() is None:
+            self.worker.terminate()
+
+    def project_gone(self) -> bool:
+        return not (self.project / STORE_META).is_file() or not self.run_dir.is_dir()
+
+    def run(self) -> int:
+        try:
+            self.worker = subprocess.Popen(self.command, stdin=subprocess.DEVNULL,
+                                           cwd=self.project, close_fds=True)
+        except OSError as exc:
+            self.failure = f"could not start {self.command[0]!r}: {exc.strerror or exc}"
+            return 127
+        if self.stop_requested:
+            self.worker.terminate()  # the stop signal came while the worker was starting
+        _say(f"started pid {self.worker.pid}: {' '.join(self.command)}")
+        while (code := self._wait(POLL_S)) is None:
+            if self.failure is None and not self.stop_requested and self.project_gone():
+                self.failure = (f"the project folder {self.project} was moved or deleted while "
+                                "the job ran")
+                _say(self.failure + "; stopping the job")
+                self._stop_worker()
+        return code
+
+    def _wait(self, timeout: float) -> int | None:
+        try:
+            return self.worker.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def _stop_worker(self) -> None:
+        self.worker.terminate()
+        if self._wait(GRACE_S) is None:
+            self.worker.kill()
+
+    def outcome(self, code: int) -> tuple[str, str | None]:
+        if self.failure is not None:
+            return FAILED, self.failure
+        if self.stop_requested:
+            return CANCELLED, "cancelled"
+        if code == 0:
+            return FINISHED, None
+        return FAILED, exit_reason(code)
+
+    def record(self, code: int) -> None:
+        status, reason = self.outcome(code)
+        _say(f"{status}" + (f": {reason}" if reason else ""))
+        record = load_record(self.run_dir)
+        if record is None:
+            return  # the run folder is gone or its record lost: nowhere to write
+        record.status, record.reason = status, reason
+        record.exit_code, record.ended_at = code, time.time()
+        try:
+            record.save(self.run_dir)
+        except OSError as exc:
+            _say(f"could not record the outcome: {exc}")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 4 or argv[2] != "--":
+        print("usage: python -m rewis3d.jobs.supervisor RUN_DIR PROJECT -- COMMAND...",
+              file=sys.stderr)
+        return 2
+    run_dir, project, command = Path(argv[0]), Path(argv[1]), argv[3:]
+    supervisor = Supervisor(run_dir, project, command)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, supervisor.on_stop_signal)
+    if sys.stdin.readline().strip() != "go":
+        _mark_never_started(run_dir)
+        return 1
+    code = supervisor.run() if not supervisor.stop_requested else -signal.SIGTERM
+    supervisor.record(code)
+    return 0 if code == 0 else 1
+
+
+def _mark_never_started(run_dir: Path) -> None:
+    """The starting process died before recording the job: say so instead of 'queued' forever."""
+    record = load_record(run_dir) or JobRecord(run=run_dir.name, command=[])
+    record.status, record.ended_at = FAILED, time.time()
+    record.reason = "the process that started the job ended before the job was launched"
+    record.save(run_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
