@@ -25,6 +25,17 @@ def display_subset(num_points: int, budget: int, seed: int = 0) -> np.ndarray:
     return np.sort(rng.choice(num_points, size=budget, replace=False))
 
 
+def point_size(points: np.ndarray, sample: int = 2000) -> float:
+    """A disc size that closes most gaps between neighbours (far points are the sparse ones)."""
+    if len(points) < 2:
+        return 1.0
+    from scipy.spatial import cKDTree
+
+    probe = points[np.linspace(0, len(points) - 1, min(sample, len(points))).astype(int)]
+    dist, _ = cKDTree(points).query(probe, k=2)
+    return float(max(1.5 * np.percentile(dist[:, 1], 90), 1e-3))
+
+
 def to_napari_axes(points: np.ndarray) -> np.ndarray:
     """World (x, y, z) -> napari axes (z, y, x): the default 3D camera then looks like a
     camera with identity pose (OpenCV axes: x right, y down, z forward)."""
@@ -51,12 +62,12 @@ class CloudView:
         self.conf = np.asarray(reconstruction.conf[full])[self.subset].astype(np.float32)
         low, high = np.percentile(self.conf, [1, 99]) if len(self.conf) else (0.0, 1.0)
         self.conf_limits = (float(low), float(max(high, low + 1e-6)))
-        extent = np.ptp(points, axis=0).max() if len(points) else 1.0
         self.mode = "rgb"
         self.threshold = float(self.conf.min()) if len(self.conf) else 0.0
         self.layer = Points(
             to_napari_axes(points), name=f"{reconstruction.name} cloud", ndim=3,
-            size=float(extent) / 250, border_width=0, shading="none",
+            size=point_size(points), border_width=0, border_width_is_relative=False,
+            border_color="transparent", shading="none",
             features={"confidence": self.conf}, face_color=self._rgba_of_rgb(),
             metadata={"reconstruction": reconstruction.name},
         )
@@ -104,6 +115,7 @@ class CloudView:
         """Hide points whose confidence is below ``threshold``."""
         self.threshold = threshold
         self.layer.shown = self.conf >= threshold
+        self.layer.refresh()
 
     def _rgba_of_rgb(self) -> np.ndarray:
         rgba = np.ones((len(self.rgb), 4), dtype=np.float32)

@@ -76,7 +76,7 @@ class PreviewPanel(QWidget):
             layers.move(layers.index(self.layer), layers.index(session.labels_layer))
             layers.selection.active = session.labels_layer
             session.colored_layers.append(self.layer)
-            session.point_labels_changed.emit(self.preview.point_labels())
+            session.set_propagated_labels(self.preview.point_labels())
             elapsed = 1000 * (time.perf_counter() - start)
             self.status.setText(f"Preview over {name!r} built in {elapsed:.0f} ms.")
             return True
@@ -92,7 +92,7 @@ class PreviewPanel(QWidget):
             self.layer.data[f] = labels_to_layer(self.preview.frame_labels(f)[0])
         if changed:
             self.layer.refresh()
-            self.session.point_labels_changed.emit(self.preview.point_labels())
+            self.session.set_propagated_labels(self.preview.point_labels())
         self.last_update_ms = 1000 * (time.perf_counter() - start)
         self.status.setText(f"Last stroke: {len(changed)} frame(s) updated in "
                             f"{self.last_update_ms:.0f} ms.")
@@ -112,5 +112,5 @@ class PreviewPanel(QWidget):
                 self.session.colored_layers.remove(self.layer)
             if self.layer in self.session.viewer.layers:
                 self.session.viewer.layers.remove(self.layer)
-            self.session.point_labels_changed.emit(None)
+            self.session.set_propagated_labels(None)
         self.layer = self.preview = None

@@ -141,6 +141,9 @@ class ReconstructionPanel(QWidget):
             cloud = CloudView(scene.reconstruction(name), self.session.class_rgba())
             for frame in scene.annotations.labelled_frames():
                 cloud.lift_frame(frame, scene.annotations.frame(frame))
+            propagated = self.session.propagated_labels
+            if propagated is not None and len(propagated) == cloud.reconstruction.num_points:
+                cloud.set_propagated(propagated)
             cloud.set_mode(self.color_mode.currentText())
             self.info.setText(f"{cloud.reconstruction.num_points:,} points, "
                               f"{len(cloud.subset):,} shown")
@@ -177,15 +180,19 @@ class ReconstructionPanel(QWidget):
         self.view_button.blockSignals(False)
 
     def _fit_camera(self) -> None:
+        """Look at the cloud from behind and above the cameras, along their mean heading."""
         data = self.cloud.layer.data
         if not len(data):
             return
         camera = self.session.viewer.scene.camera
-        low, high = np.percentile(data, [2, 98], axis=0)
+        low, high = np.percentile(data, [5, 95], axis=0)
         camera.center = tuple((low + high) / 2)
-        camera.angles = (-10.0, -30.0, 95.0)
+        poses = self.session.scene.poses
+        forward, down = poses[:, :3, 2].mean(axis=0), poses[:, :3, 1].mean(axis=0)
+        view = forward + 0.5 * down  # world (x, y, z); napari axes are (z, y, x)
+        camera.set_view_direction(tuple(view[::-1]), up_direction=tuple(-down[::-1]))
         canvas = self.session.viewer.window._qt_viewer.canvas.size
-        camera.zoom = 0.8 * min(canvas) / max(float(np.max(high - low)), 1e-6)
+        camera.zoom = 1.1 * min(canvas) / max(float(np.max(high - low)), 1e-6)
 
     def set_color_mode(self, mode: str) -> None:
         if self.color_mode.currentText() != mode:
@@ -221,7 +228,8 @@ class ReconstructionPanel(QWidget):
             self.cloud.lift_frame(frame, labels)
 
     def _on_point_labels(self, labels) -> None:
-        if self.cloud is not None:
+        if self.cloud is not None and (labels is None or
+                                       len(labels) == self.cloud.reconstruction.num_points):
             self.cloud.set_propagated(labels)
 
     def _on_classes_changed(self) -> None:

@@ -42,6 +42,7 @@ class Session:
         self.rgb_layer = None
         self.labels_layer: Labels | None = None
         self.reconstruction_name: str | None = None
+        self.propagated_labels: np.ndarray | None = None  # per point of that reconstruction
         self.colored_layers: list = []  # Labels layers that must follow the class colours
         self._adding_layers = False
         viewer.layers.events.inserted.connect(self._adopt_reader_layers)
@@ -97,6 +98,8 @@ class Session:
             try:
                 self.rgb_layer = self.viewer.add_image(rgb, **rgb_kw)
                 self._bind_labels_layer(self.viewer.add_labels(labels, **labels_kw))
+                self.viewer.dims.axis_labels = ("frame", "y", "x")
+                self.viewer.dims.set_current_step(0, 0)
             finally:
                 self._adding_layers = False
             names = scene.reconstruction_names()
@@ -190,6 +193,11 @@ class Session:
             self.classes_changed.emit()
             return True
         return False
+
+    def set_propagated_labels(self, labels: np.ndarray | None) -> None:
+        """The preview's labels of every point of the session's reconstruction (None: off)."""
+        self.propagated_labels = labels
+        self.point_labels_changed.emit(labels)
 
     # -- frames ----------------------------------------------------------------------------
     @property
