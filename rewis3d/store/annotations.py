@@ -19,7 +19,7 @@ import zarr
 
 from rewis3d.store.classes import IGNORE_INDEX
 from rewis3d.store.errors import StoreValidationError
-from rewis3d.store.schema import ANNOTATION_ARRAYS, open_checked
+from rewis3d.store.schema import ANNOTATION_ARRAYS, StoredArray, open_checked
 
 JOURNAL = "strokes.jsonl"
 APPLIED_KEY = "journal_applied"
@@ -52,7 +52,7 @@ class Annotations:
         self.image_size = image_size
         self._num_classes = num_classes  # callable: the class list can grow while open
         sizes = {"F": num_frames, "H": image_size[0], "W": image_size[1]}
-        self.labels: zarr.Array = open_checked(path, "labels", ANNOTATION_ARRAYS["labels"], sizes)
+        self.labels: StoredArray = open_checked(path, "labels", ANNOTATION_ARRAYS["labels"], sizes)
         self._lock = threading.Lock()
         self._seq: int | None = None  # last journal sequence number, read once
 

@@ -11,7 +11,7 @@ import numpy as np
 import zarr
 
 from rewis3d.store.errors import StoreValidationError
-from rewis3d.store.schema import PREDICTION_ARRAYS, open_checked
+from rewis3d.store.schema import PREDICTION_ARRAYS, StoredArray, open_checked
 
 
 class Predictions:
@@ -19,8 +19,8 @@ class Predictions:
         self.path = path
         self.run = path.name
         sizes = {"F": num_frames, "H": image_size[0], "W": image_size[1]}
-        self.labels: zarr.Array = open_checked(path, "labels", PREDICTION_ARRAYS["labels"], sizes)
-        self.confidence: zarr.Array = open_checked(
+        self.labels: StoredArray = open_checked(path, "labels", PREDICTION_ARRAYS["labels"], sizes)
+        self.confidence: StoredArray = open_checked(
             path, "confidence", PREDICTION_ARRAYS["confidence"], sizes
         )
         self.attrs = dict(zarr.open_group(str(path), mode="r").attrs)

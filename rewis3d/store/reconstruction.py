@@ -13,7 +13,7 @@ import numpy as np
 import zarr
 
 from rewis3d.store.errors import StoreValidationError
-from rewis3d.store.schema import RECONSTRUCTION_ARRAYS, chunks_for, open_checked
+from rewis3d.store.schema import RECONSTRUCTION_ARRAYS, StoredArray, chunks_for, open_checked
 
 
 @dataclass
@@ -99,11 +99,11 @@ class Reconstruction:
         self.name = path.name
         sizes = {"F": num_frames}
         arrays = {k: open_checked(path, k, spec, sizes) for k, spec in RECONSTRUCTION_ARRAYS.items()}
-        self.points: zarr.Array = arrays["points"]
-        self.colors: zarr.Array = arrays["colors"]
-        self.conf: zarr.Array = arrays["conf"]
-        self.frame: zarr.Array = arrays["frame"]
-        self.pixel: zarr.Array = arrays["pixel"]
+        self.points: StoredArray = arrays["points"]
+        self.colors: StoredArray = arrays["colors"]
+        self.conf: StoredArray = arrays["conf"]
+        self.frame: StoredArray = arrays["frame"]
+        self.pixel: StoredArray = arrays["pixel"]
         self.frame_ptr = np.asarray(arrays["frame_ptr"][:])
         self.attrs = dict(zarr.open_group(str(path), mode="r").attrs)
 

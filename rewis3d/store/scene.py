@@ -20,7 +20,7 @@ from rewis3d.store.reconstruction import (
     ReconstructionData,
     write_reconstruction_arrays,
 )
-from rewis3d.store.schema import FRAME_ARRAYS, open_checked
+from rewis3d.store.schema import FRAME_ARRAYS, StoredArray, open_checked
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 
@@ -53,13 +53,13 @@ class Scene:
         self.attrs = attrs
         sizes: dict[str, int] = {}
         frames = path / "frames"
-        self.rgb: zarr.Array = open_checked(frames, "rgb", FRAME_ARRAYS["rgb"], sizes)
+        self.rgb: StoredArray = open_checked(frames, "rgb", FRAME_ARRAYS["rgb"], sizes)
         self.intrinsics = np.asarray(
             open_checked(frames, "intrinsics", FRAME_ARRAYS["intrinsics"], sizes)[:]
         )
         self.poses = np.asarray(open_checked(frames, "poses", FRAME_ARRAYS["poses"], sizes)[:])
-        self.depth: zarr.Array | None = open_checked(frames, "depth", FRAME_ARRAYS["depth"], sizes)
-        self.gt: zarr.Array | None = open_checked(frames, "gt", FRAME_ARRAYS["gt"], sizes)
+        self.depth: StoredArray | None = open_checked(frames, "depth", FRAME_ARRAYS["depth"], sizes)
+        self.gt: StoredArray | None = open_checked(frames, "gt", FRAME_ARRAYS["gt"], sizes)
         self.num_frames = sizes["F"]
         self.image_size = (sizes["H"], sizes["W"])
         self.frame_names: list[str] = list(attrs.get("frame_names", []))

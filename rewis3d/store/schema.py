@@ -93,6 +93,47 @@ def _describe(sizes: dict[str, int]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sizes.items()) or "no known sizes"
 
 
+class StoredArray:
+    """A zarr array whose read failures name the array and the index, never a codec traceback.
+
+    A truncated or corrupted chunk (a disk fault, a copy cut short) breaks only the frames in
+    it: reads of other frames still work, and the error says which array and index to restore.
+    Everything else (shape, dtype, chunks, attrs, writes) is the zarr array's own.
+    """
+
+    def __init__(self, array: zarr.Array, path: Path):
+        self._array = array
+        self._path = path
+
+    def __getitem__(self, key):
+        try:
+            return self._array[key]
+        except (IndexError, KeyError, TypeError):
+            raise
+        except Exception as exc:  # codecs raise many types on corrupt bytes
+            raise StoreValidationError(
+                f"{self._path}: cannot read index {key!r} ({type(exc).__name__}: {exc}); a "
+                "chunk is truncated or corrupted. Restore the file from a backup or re-create "
+                "this part of the project; other indices are unaffected."
+            ) from None
+
+    def __setitem__(self, key, value) -> None:
+        self._array[key] = value
+
+    def __getattr__(self, name: str):
+        return getattr(self._array, name)
+
+    def __len__(self) -> int:
+        return self._array.shape[0]
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        return np.asarray(self[...], dtype=dtype)
+
+    @property
+    def ndim(self) -> int:
+        return len(self._array.shape)
+
+
 def open_checked(group_path: Path, name: str, spec: ArraySpec, sizes: dict[str, int]):
     """Open ``group_path/name`` as an array and check it; None if optional and absent."""
     path = group_path / name
@@ -111,4 +152,4 @@ def open_checked(group_path: Path, name: str, spec: ArraySpec, sizes: dict[str, 
             "Restore it or re-create this part of the project."
         ) from None
     check_array(arr, spec, sizes, path)
-    return arr
+    return StoredArray(arr, path)

@@ -1,0 +1,79 @@
+"""Faults the store must survive: kills mid-stroke, corrupt chunks, concurrent read/write."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from rewis3d.store import Project, StoreValidationError
+
+STROKER = textwrap.dedent("""
+    import sys
+    import numpy as np
+    from rewis3d.store import Project
+    ann = Project.open(sys.argv[1]).scene("s").annotations
+    for i in range(10_000):
+        frame, pixel = i % 3, (i // 3) % (12 * 16)
+        seq = ann.add_stroke(frame, i % 3, np.array([[pixel // 16, pixel % 16]]))
+        print(i, seq, flush=True)
+""")
+
+
+@pytest.mark.parametrize("kill_after", [3, 17, 40])
+def test_sigkill_mid_strokes_keeps_every_completed_stroke(tiny_project, kill_after):
+    proc = subprocess.Popen([sys.executable, "-c", STROKER, str(tiny_project.path)],
+                            stdout=subprocess.PIPE, text=True)
+    done = []
+    for line in proc.stdout:
+        done.append(int(line.split()[0]))
+        if len(done) >= kill_after:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    ann = Project.open(tiny_project.path).scene("s").annotations
+    frames = [ann.frame(f) for f in range(3)]
+    for i in done:
+        pixel = (i // 3) % (12 * 16)
+        assert frames[i % 3][pixel // 16, pixel % 16] == i % 3, f"stroke {i} lost"
+    assert len(ann.journal()) >= len(done)
+
+
+def test_corrupt_chunk_gives_a_clear_error_and_other_frames_read(tiny_project):
+    chunk = tiny_project.store_path / "scenes" / "s" / "frames" / "rgb" / "c" / "1" / "0" / "0" / "0"
+    assert chunk.is_file()
+    chunk.write_bytes(chunk.read_bytes()[:10])  # truncated
+    scene = Project.open(tiny_project.path).scene("s")
+    with pytest.raises(StoreValidationError, match=r"frames/rgb: cannot read index 1 .*truncated"):
+        scene.rgb[1]
+    assert scene.rgb[0].shape == (12, 16, 3) and scene.rgb[2].shape == (12, 16, 3)
+
+
+READER = textwrap.dedent("""
+    import sys
+    import numpy as np
+    from rewis3d.store import Project
+    labels = Project.open(sys.argv[1]).scene("s").annotations.labels
+    torn = 0
+    for _ in range(400):
+        frame = labels[0]
+        torn += int(len(np.unique(frame)) != 1)
+    print(torn)
+""")
+
+
+def test_a_reader_never_sees_a_torn_frame(tiny_project):
+    ann = tiny_project.scene("s").annotations
+    ann.set_frame(0, np.zeros((12, 16), np.uint8))
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(tiny_project.path)],
+                              stdout=subprocess.PIPE, text=True)
+    value = 0
+    while reader.poll() is None:
+        value = 1 - value
+        ann.set_frame(0, np.full((12, 16), value, np.uint8))
+    out, _ = reader.communicate(timeout=60)
+    assert reader.returncode == 0 and int(out) == 0
