@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 DEMO_DIR ?= demo-project
 PYTEST_ARGS ?=
+# Optional backends live in plugins/<name>/ as their own distributions; install them too so
+# their entry points register and their tests (against fakes) run.
+PLUGINS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 
 .PHONY: demo app test bench lint setup setup-gui clean
 
@@ -15,8 +18,8 @@ $(VENV)/.torch:
 	$(PIP) install "$(TORCH_SPEC)"
 	touch $@
 
-$(VENV)/.base: $(VENV)/.torch pyproject.toml
-	$(PIP) install -e ".[dev]"
+$(VENV)/.base: $(VENV)/.torch pyproject.toml $(wildcard plugins/*/pyproject.toml)
+	$(PIP) install -e ".[dev]" $(foreach p,$(PLUGINS),-e $(p))
 	touch $@
 
 $(VENV)/.gui: $(VENV)/.base
