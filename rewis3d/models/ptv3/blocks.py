@@ -45,8 +45,11 @@ class ConditionalPositionEncoding(nn.ModuleList):
 
     def __init__(self, channels: int):
         super().__init__(
-            [SubMConv3d(channels, channels, 3, bias=True), nn.Linear(channels, channels),
-             nn.LayerNorm(channels)]
+            [
+                SubMConv3d(channels, channels, 3, bias=True),
+                nn.Linear(channels, channels),
+                nn.LayerNorm(channels),
+            ]
         )
 
     def forward(self, level: PointLevel) -> torch.Tensor:

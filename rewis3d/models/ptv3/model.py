@@ -87,7 +87,9 @@ class PointTransformerV3(nn.Module):
             channels = config.enc_channels[s]
             down = None
             if s > 0:
-                down = SerializedPooling(config.enc_channels[s - 1], channels, config.strides[s - 1])
+                down = SerializedPooling(
+                    config.enc_channels[s - 1], channels, config.strides[s - 1]
+                )
             blocks = [
                 self._block(channels, config.enc_num_heads[s], config.enc_patch_sizes[s], rate)
                 for rate in enc_rates[s][:depth]
@@ -107,8 +109,15 @@ class PointTransformerV3(nn.Module):
     def _block(self, channels: int, heads: int, patch_size: int, drop_path: float) -> Block:
         c = self.config
         return Block(
-            channels, heads, patch_size, c.mlp_ratio, c.qkv_bias, c.attn_drop, c.proj_drop,
-            drop_path, c.pre_norm,
+            channels,
+            heads,
+            patch_size,
+            c.mlp_ratio,
+            c.qkv_bias,
+            c.attn_drop,
+            c.proj_drop,
+            drop_path,
+            c.pre_norm,
         )
 
     def forward(

@@ -1,8 +1,10 @@
 """Submanifold sparse 3D convolution in plain PyTorch (no spconv).
 
 Voxels are hashed to int64 keys, sorted once per resolution level, and every kernel offset is
-resolved with `torch.searchsorted`, giving a neighbour table (V, k**3). The convolution is then
-an exact gather + matmul (im2col over present neighbours), computed in bounded row chunks.
+resolved with `torch.searchsorted` into (output voxel, input voxel) pairs: a kernel map, as in
+spconv. The convolution is then exact: per offset, gather the present neighbours, matmul with
+that offset's weight slice, index_add into the outputs. Real scenes occupy ~5-15 % of a k**3
+neighbourhood, so working on present pairs only beats a dense im2col by about that factor.
 
 Several points in one voxel (the released Rewis3d feeds un-subsampled clouds): each voxel's
 input is the MEAN of its points' features, the convolution runs on voxels, and every point
@@ -14,6 +16,7 @@ is deterministic, order-independent and keeps feature scale independent of point
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -22,19 +25,39 @@ from torch import nn
 # Cells added on each side of the scene box so that neighbour keys never alias across rows;
 # supports kernels up to 2 * KEY_MARGIN + 1.
 KEY_MARGIN = 4
-# Upper bound on the temporary (rows, k**3 * channels) im2col block, in elements.
-GATHER_BLOCK_ELEMENTS = 1 << 24
+
+
+@dataclass
+class KernelMap:
+    """For every non-centre offset o (weight order): voxels v with a neighbour u = v + o.
+
+    The centre offset pairs every voxel with itself and is not stored.
+    """
+
+    kernel_size: int
+    out_index: list[torch.Tensor]  # per offset, (M_o,) output voxels v
+    in_index: list[torch.Tensor]  # per offset, (M_o,) input voxels u
+
+    @property
+    def centre(self) -> int:
+        return self.kernel_size**3 // 2
+
+    def pairs(self) -> Iterator[tuple[int, torch.Tensor, torch.Tensor]]:
+        """(offset, out_index, in_index) for every offset with at least one pair."""
+        for o, (out_index, in_index) in enumerate(zip(self.out_index, self.in_index, strict=True)):
+            if out_index.numel():
+                yield o, out_index, in_index
 
 
 @dataclass
 class VoxelGrid:
-    """Unique voxels of a batched cloud, their sorted keys and cached neighbour tables."""
+    """Unique voxels of a batched cloud, their sorted keys and cached kernel maps."""
 
     keys: torch.Tensor  # (V,) sorted int64 voxel keys
     point_to_voxel: torch.Tensor  # (N,) voxel of each point
     counts: torch.Tensor  # (V,) points per voxel
     axis_sizes: tuple[int, int, int]  # padded box size per axis, for key arithmetic
-    neighbour_tables: dict[int, torch.Tensor] = field(default_factory=dict)
+    kernel_maps: dict[int, KernelMap] = field(default_factory=dict)
 
     @property
     def num_voxels(self) -> int:
@@ -44,11 +67,11 @@ class VoxelGrid:
     def has_duplicates(self) -> bool:
         return self.num_voxels != int(self.point_to_voxel.numel())
 
-    def neighbours(self, kernel_size: int) -> torch.Tensor:
-        """(V, k**3) voxel index per kernel offset (x outermost), V where the cell is empty."""
-        if kernel_size not in self.neighbour_tables:
-            self.neighbour_tables[kernel_size] = _neighbour_table(self, kernel_size)
-        return self.neighbour_tables[kernel_size]
+    def kernel_map(self, kernel_size: int) -> KernelMap:
+        """Neighbour pairs per kernel offset, built once per level and kernel size."""
+        if kernel_size not in self.kernel_maps:
+            self.kernel_maps[kernel_size] = _build_kernel_map(self, kernel_size)
+        return self.kernel_maps[kernel_size]
 
 
 def build_voxel_grid(grid_coord: torch.Tensor, batch: torch.Tensor) -> VoxelGrid:
@@ -73,80 +96,67 @@ def kernel_offsets(kernel_size: int, device: torch.device | None = None) -> torc
     return torch.cartesian_prod(steps, steps, steps)
 
 
-def _neighbour_table(grid: VoxelGrid, kernel_size: int) -> torch.Tensor:
+def _build_kernel_map(grid: VoxelGrid, kernel_size: int) -> KernelMap:
     if kernel_size % 2 == 0 or kernel_size // 2 > KEY_MARGIN:
         raise ValueError(f"kernel_size must be odd and <= {2 * KEY_MARGIN + 1}")
     _, size_y, size_z = grid.axis_sizes
     offsets = kernel_offsets(kernel_size, grid.keys.device)
-    deltas = (offsets[:, 0] * size_y + offsets[:, 1]) * size_z + offsets[:, 2]
-    num_voxels = grid.num_voxels
-    table = torch.empty(num_voxels, deltas.numel(), dtype=torch.long, device=grid.keys.device)
-    rows_per_block = max(1, GATHER_BLOCK_ELEMENTS // (4 * deltas.numel()))
-    for start in range(0, num_voxels, rows_per_block):
-        wanted = grid.keys[start : start + rows_per_block, None] + deltas
-        index = torch.searchsorted(grid.keys, wanted).clamp_(max=num_voxels - 1)
-        found = grid.keys[index] == wanted
-        table[start : start + rows_per_block] = torch.where(found, index, num_voxels)
-    return table
+    deltas = ((offsets[:, 0] * size_y + offsets[:, 1]) * size_z + offsets[:, 2]).tolist()
+    last = grid.num_voxels - 1
+    kernel_map = KernelMap(kernel_size, [], [])
+    for o, delta in enumerate(deltas):
+        if o == kernel_map.centre:
+            kernel_map.out_index.append(grid.keys.new_empty(0))
+            kernel_map.in_index.append(grid.keys.new_empty(0))
+            continue
+        wanted = grid.keys + delta
+        index = torch.searchsorted(grid.keys, wanted).clamp_(max=last)
+        found = torch.nonzero(grid.keys[index] == wanted).flatten()
+        kernel_map.out_index.append(found)
+        kernel_map.in_index.append(index[found])
+    return kernel_map
 
 
-def _gather_matmul(feat: torch.Tensor, table: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
-    """out[v] = concat_o feat[table[v, o]] @ matrix, zero rows for empty cells."""
-    padded = torch.cat([feat, feat.new_zeros(1, feat.shape[1])])
-    out = feat.new_empty(table.shape[0], matrix.shape[1])
-    rows_per_block = max(1, GATHER_BLOCK_ELEMENTS // matrix.shape[0])
-    for start in range(0, table.shape[0], rows_per_block):
-        rows = table[start : start + rows_per_block]
-        columns = padded.index_select(0, rows.reshape(-1)).view(rows.shape[0], -1)
-        torch.mm(columns, matrix, out=out[start : start + rows_per_block])
-    return out
-
-
-def _gather_weight_grad(
-    feat: torch.Tensor, table: torch.Tensor, grad_out: torch.Tensor
-) -> torch.Tensor:
-    """sum_v concat_o feat[table[v, o]]^T grad_out[v], shape (k**3 * C_in, C_out)."""
-    padded = torch.cat([feat, feat.new_zeros(1, feat.shape[1])])
-    grad = feat.new_zeros(table.shape[1] * feat.shape[1], grad_out.shape[1])
-    rows_per_block = max(1, GATHER_BLOCK_ELEMENTS // grad.shape[0])
-    for start in range(0, table.shape[0], rows_per_block):
-        rows = table[start : start + rows_per_block]
-        columns = padded.index_select(0, rows.reshape(-1)).view(rows.shape[0], -1)
-        grad.addmm_(columns.t(), grad_out[start : start + rows_per_block])
-    return grad
+def _weight_slices(weight: torch.Tensor) -> torch.Tensor:
+    """(C_out, k, k, k, C_in) -> (k**3, C_in, C_out), one matrix per offset."""
+    return weight.permute(1, 2, 3, 4, 0).reshape(-1, weight.shape[-1], weight.shape[0])
 
 
 class _SubmanifoldConvFunction(torch.autograd.Function):
-    """Saves only the voxel features and the table; im2col blocks are rebuilt in backward.
-
-    The input gradient is itself a submanifold convolution with the spatially flipped,
-    transposed kernel on the same table (the neighbour relation is symmetric), so it needs
-    no scatter-add and is deterministic.
-    """
+    """Saves only the voxel features; neighbour rows are re-gathered in backward."""
 
     @staticmethod
-    def forward(ctx, feat, table, weight):  # noqa: ANN001, ANN205 - autograd signature
-        ctx.save_for_backward(feat, table, weight)
-        c_out, c_in = weight.shape[0], weight.shape[-1]
-        matrix = weight.permute(1, 2, 3, 4, 0).reshape(-1, c_out)
-        assert matrix.shape[0] == table.shape[1] * c_in
-        return _gather_matmul(feat, table, matrix)
+    def forward(ctx, feat, weight, kernel_map):  # noqa: ANN001, ANN205 - autograd signature
+        ctx.save_for_backward(feat, weight)
+        ctx.kernel_map = kernel_map
+        slices = _weight_slices(weight)
+        out = feat @ slices[kernel_map.centre]
+        for o, out_index, in_index in kernel_map.pairs():
+            out.index_add_(0, out_index, feat[in_index] @ slices[o])
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):  # noqa: ANN001, ANN205 - autograd signature
-        feat, table, weight = ctx.saved_tensors
-        grad_out = grad_out.contiguous()
-        grad_feat = grad_weight = None
-        if ctx.needs_input_grad[0]:
-            c_in = weight.shape[-1]
-            flipped = weight.flip(1, 2, 3).permute(1, 2, 3, 0, 4).reshape(-1, c_in)
-            grad_feat = _gather_matmul(grad_out, table, flipped)
-        if ctx.needs_input_grad[2]:
-            kernel = weight.shape[1]
-            grad = _gather_weight_grad(feat, table, grad_out)
-            grad_weight = grad.view(kernel, kernel, kernel, weight.shape[-1], -1)
-            grad_weight = grad_weight.permute(4, 0, 1, 2, 3)
-        return grad_feat, None, grad_weight
+        feat, weight = ctx.saved_tensors
+        kernel_map = ctx.kernel_map
+        slices = _weight_slices(weight)
+        centre = kernel_map.centre
+        want_feat, want_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        grad_feat = grad_out @ slices[centre].t() if want_feat else None
+        grad_slices = torch.zeros_like(slices) if want_weight else None
+        if want_weight:
+            grad_slices[centre] = feat.t() @ grad_out
+        for o, out_index, in_index in kernel_map.pairs():
+            grad_rows = grad_out[out_index]
+            if want_feat:
+                grad_feat.index_add_(0, in_index, grad_rows @ slices[o].t())
+            if want_weight:
+                grad_slices[o] = feat[in_index].t() @ grad_rows
+        grad_weight = None
+        if want_weight:
+            k = weight.shape[1]
+            grad_weight = grad_slices.view(k, k, k, *slices.shape[1:]).permute(4, 0, 1, 2, 3)
+        return grad_feat, grad_weight, None
 
 
 def voxel_mean(feat: torch.Tensor, grid: VoxelGrid) -> torch.Tensor:
@@ -170,8 +180,8 @@ def submanifold_conv3d(
     weight is (C_out, k, k, k, C_in), the spconv/Pointcept layout; out[p] = sum over offsets
     o of W[:, o] @ x[p + o - k//2], i.e. cross-correlation like torch conv3d.
     """
-    table = grid.neighbours(weight.shape[1])
-    out = _SubmanifoldConvFunction.apply(voxel_mean(feat, grid), table, weight)
+    kernel_map = grid.kernel_map(weight.shape[1])
+    out = _SubmanifoldConvFunction.apply(voxel_mean(feat, grid), weight, kernel_map)
     if bias is not None:
         out = out + bias
     return out[grid.point_to_voxel]

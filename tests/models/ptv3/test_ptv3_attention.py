@@ -20,8 +20,10 @@ def naive_patch_attention(qkv, order, counts, patch_size, num_heads):
             if n > patch_size and len(members) < patch_size:
                 members = list(range(n - patch_size, n))  # last patch = last K points
             x = qkv[points[members]]
-            q, k, v = (x[:, i * channels : (i + 1) * channels].view(-1, num_heads, head_dim)
-                       for i in range(3))
+            q, k, v = (
+                x[:, i * channels : (i + 1) * channels].view(-1, num_heads, head_dim)
+                for i in range(3)
+            )
             weights = (torch.einsum("ihd,jhd->hij", q, k) / math.sqrt(head_dim)).softmax(-1)
             result = torch.einsum("hij,jhd->ihd", weights, v).reshape(-1, channels)
             for row, position in enumerate(members):
@@ -32,9 +34,7 @@ def naive_patch_attention(qkv, order, counts, patch_size, num_heads):
     return out
 
 
-@pytest.mark.parametrize(
-    "counts", [[37], [64], [10, 70, 33, 0, 5], [100, 128], [31, 32, 33]]
-)
+@pytest.mark.parametrize("counts", [[37], [64], [10, 70, 33, 0, 5], [100, 128], [31, 32, 33]])
 def test_equals_naive_per_patch_attention(counts):
     counts = torch.tensor(counts)
     num_points, patch_size, num_heads = int(counts.sum()), 32, 2

@@ -69,8 +69,9 @@ def test_offset_and_batch_inputs_agree_and_samples_stay_separate():
     batch = batch_from_offset(offset, 600)
     assert batch.bincount().tolist() == [250, 350]
     with torch.no_grad():
-        torch.testing.assert_close(model(feat, coord, offset=offset),
-                                   model(feat, coord, batch=batch))
+        torch.testing.assert_close(
+            model(feat, coord, offset=offset), model(feat, coord, batch=batch)
+        )
     with pytest.raises(ValueError, match="offset"):
         batch_from_offset(torch.tensor([300, 200]), 600)
 

@@ -10,8 +10,12 @@ def make_level(cells, feat, coord=None, batch=None) -> PointLevel:
     batch = torch.zeros(len(cells), dtype=torch.long) if batch is None else torch.tensor(batch)
     coord = cells.float() if coord is None else coord
     return PointLevel(
-        feat=feat, coord=coord, grid_coord=cells, batch=batch,
-        num_samples=int(batch.max()) + 1, serialization=serialize(cells, batch, ("z", "hilbert")),
+        feat=feat,
+        coord=coord,
+        grid_coord=cells,
+        batch=batch,
+        num_samples=int(batch.max()) + 1,
+        serialization=serialize(cells, batch, ("z", "hilbert")),
     )
 
 

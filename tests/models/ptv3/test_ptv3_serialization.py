@@ -98,5 +98,6 @@ def test_shuffled_permutes_whole_curves_only():
     rows = {tuple(r) for r in base.code.tolist()}
     assert {tuple(r) for r in shuffled.code.tolist()} == rows
     for i in range(4):
-        assert torch.equal(shuffled.code[i][shuffled.order[i]].sort().values,
-                           shuffled.code[i][shuffled.order[i]])
+        assert torch.equal(
+            shuffled.code[i][shuffled.order[i]].sort().values, shuffled.code[i][shuffled.order[i]]
+        )

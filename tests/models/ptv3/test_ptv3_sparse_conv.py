@@ -25,8 +25,9 @@ def test_equals_dense_conv3d_with_one_point_per_voxel(kernel_size):
     cells = random_cells(num, size, seed=kernel_size)
     gen = torch.Generator().manual_seed(1)
     feat = torch.randn(num, 4, generator=gen, dtype=torch.float64)
-    weight = torch.randn(6, kernel_size, kernel_size, kernel_size, 4, generator=gen,
-                         dtype=torch.float64)
+    weight = torch.randn(
+        6, kernel_size, kernel_size, kernel_size, 4, generator=gen, dtype=torch.float64
+    )
     grid = build_voxel_grid(cells, torch.zeros(num, dtype=torch.long))
     out = submanifold_conv3d(feat, grid, weight)
     torch.testing.assert_close(out, dense_reference(feat, cells, weight, size))
@@ -39,11 +40,13 @@ def test_gradients_match_autograd_of_dense_conv3d():
     weight = torch.randn(5, 3, 3, 3, 3, dtype=torch.float64, requires_grad=True)
     grid = build_voxel_grid(cells, torch.zeros(num, dtype=torch.long))
     upstream = torch.randn(num, 5, dtype=torch.float64)
-    ours = torch.autograd.grad((submanifold_conv3d(feat, grid, weight) * upstream).sum(),
-                               (feat, weight))
-    ref = torch.autograd.grad((dense_reference(feat, cells, weight, size) * upstream).sum(),
-                              (feat, weight))
-    for a, b in zip(ours, ref):
+    ours = torch.autograd.grad(
+        (submanifold_conv3d(feat, grid, weight) * upstream).sum(), (feat, weight)
+    )
+    ref = torch.autograd.grad(
+        (dense_reference(feat, cells, weight, size) * upstream).sum(), (feat, weight)
+    )
+    for a, b in zip(ours, ref, strict=True):
         torch.testing.assert_close(a, b)
 
 
