@@ -1,0 +1,44 @@
+"""Cancelling ends the job's whole process group and leaves the store valid."""
+
+from __future__ import annotations
+
+import psutil
+
+from rewis3d.store import Project
+from tests.jobs.jobs_helpers import gone, wait_for, worker_args
+
+
+def _child_pid(job) -> int:
+    events = []
+    return wait_for(lambda: next((e["pid"] for e in events + job.poll() if e["kind"] == "child"),
+                                 None) or events.extend(job.poll()), "the child's pid")
+
+
+def test_cancel_ends_the_job_and_its_child_mid_write_and_the_store_stays_valid(manager,
+                                                                               tiny_project):
+    job = manager.start(worker_args(tiny_project.path, "c1", "--spawn-child", "--predict", "s",
+                                    "--predict-seconds", "60"), "c1")
+    child = _child_pid(job)
+    wait_for(lambda: any(e["kind"] == "predicting" for e in job.poll()) or
+             any((tiny_project.path / ".staging").glob("c1.*")), "the prediction write to begin")
+    supervisor = job.status().pid
+    worker = [p.pid for p in psutil.Process(supervisor).children()]
+    status = job.cancel()
+    assert status.state == "cancelled" and status.done
+    for pid in (supervisor, *worker, child):
+        assert gone(pid), f"process {pid} survived the cancel"
+    reopened = Project.open(tiny_project.path)  # opens, validates, clears staging
+    assert reopened.scene("s").prediction_names() == []  # the half-written one never appeared
+    assert not any((tiny_project.path / ".staging").iterdir())
+    assert "received SIGTERM" in (tiny_project.runs_dir / "c1" / "log").read_text()
+
+
+def test_a_job_that_ignores_sigterm_is_killed_after_the_grace_period(manager, tiny_project):
+    job = manager.start(worker_args(tiny_project.path, "stubborn", "--ignore-term",
+                                    "--steps", "10000", "--interval", "0.05"), "stubborn")
+    wait_for(job.poll, "the first events")
+    supervisor = job.status().pid
+    worker = psutil.Process(supervisor).children()[0].pid
+    status = manager.cancel("stubborn", grace_s=0.5)
+    assert status.state == "cancelled"
+    assert gone(supervisor) and gone(worker)
