@@ -90,9 +90,13 @@ def read_depth_png(path: Path, scale: float, invalid: Iterable[int] = (0,)) -> n
 def read_matrix(path: Path, shape: tuple[int, int], what: str) -> np.ndarray:
     """A whitespace-separated text matrix; a larger file (a 4x4 intrinsics) keeps its top-left."""
     try:
-        values = np.loadtxt(path, dtype=np.float64, ndmin=2)
+        text = Path(path).read_text(errors="replace")
     except FileNotFoundError:
         raise InputError(f"{path}: {what} file not found") from None
+    if not text.strip():
+        raise InputError(f"{path}: the {what} file is empty")
+    try:
+        values = np.loadtxt(text.splitlines(), dtype=np.float64, ndmin=2)
     except ValueError as exc:
         raise InputError(f"{path}: {what} is not a numeric matrix ({exc})") from None
     if values.shape[0] < shape[0] or values.shape[1] < shape[1]:
