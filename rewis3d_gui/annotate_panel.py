@@ -57,7 +57,7 @@ def stroke_changes(atoms, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarra
     coords, values = [], []
     for atom in atoms:
         if hasattr(atom, "slice_key"):  # masked atom: a bounding box and an optional mask
-            ranges = [np.arange(*s.indices(n)) for s, n in zip(atom.slice_key, shape)]
+            ranges = [np.arange(*s.indices(n)) for s, n in zip(atom.slice_key, shape, strict=True)]
             grids = np.meshgrid(*ranges, indexing="ij")
             where = np.stack([g.ravel() for g in grids], axis=1)
             if atom.mask is not None:
