@@ -136,8 +136,8 @@ class Trainer:
         flat_s2d, flat_t2d = flatten_2d(s2d), flatten_2d(t2d)
         b2d = mean_teacher_loss(flat_s2d, flat_t2d, batch.labels.reshape(-1), m.tau, m.beta)
         total = b2d.total
-        stats = {"sup_2d": float(b2d.supervised), "cons_2d": float(b2d.consistency),
-                 "w_t_2d": float(b2d.w_t)}
+        stats = {"sup_2d": _num(b2d.supervised), "cons_2d": _num(b2d.consistency),
+                 "w_t_2d": _num(b2d.w_t)}
         if not self.with_3d:
             return total, stats
         grid = self.config.model.grid_size
@@ -148,8 +148,8 @@ class Trainer:
                                             grid_size=grid, offset=batch.offset)
         b3d = mean_teacher_loss(s3d, t3d, batch.point_labels, m.tau, m.beta)
         total = total + b3d.total
-        stats.update(sup_3d=float(b3d.supervised), cons_3d=float(b3d.consistency),
-                     w_t_3d=float(b3d.w_t))
+        stats.update(sup_3d=_num(b3d.supervised), cons_3d=_num(b3d.consistency),
+                     w_t_3d=_num(b3d.w_t))
         w2 = cmc_weight(self.step, self.cmc_start, self.cmc_ramp, m.lambda_2d)
         w3 = cmc_weight(self.step, self.cmc_start, self.cmc_ramp, m.lambda_3d)
         stats.update(cmc_weight_2d=w2, cmc_weight_3d=w3, cmc_2d=0.0, cmc_3d=0.0)
@@ -163,7 +163,7 @@ class Trainer:
             c2d = weighted_ce(flat_s2d, to_2d.targets, to_2d.weights)
             c3d = weighted_ce(s3d, to_3d.targets, to_3d.weights)
             total = total + w2 * c2d + w3 * c3d
-            stats.update(cmc_2d=float(c2d), cmc_3d=float(c3d))
+            stats.update(cmc_2d=_num(c2d), cmc_3d=_num(c3d))
         return total, stats
 
     # -- loop -------------------------------------------------------------------------------
@@ -228,6 +228,10 @@ class Trainer:
             raise ckpt.CheckpointError(f"{path}: optimiser state does not fit this run ({exc}); "
                                        "the run's config changed incompatibly") from None
         self.events.truncate_after(self.step)
+
+
+def _num(value: torch.Tensor) -> float:
+    return float(value.detach())
 
 
 def _to(batch: Batch, device: torch.device) -> Batch:
