@@ -64,9 +64,7 @@ def _running(procs: list[psutil.Process]) -> list[psutil.Process]:
 def _signal(pgid: int, procs: list[psutil.Process], sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    for proc in procs:
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            proc.send_signal(sig)  # psutil checks the pid still names the same process
+    signal_all(procs, sig)  # psutil checks that each pid still names the same process
 
 
 def end_process_group(pgid: int, procs: list[psutil.Process], grace_s: float) -> bool:
@@ -91,3 +89,19 @@ def wait_gone(procs: list[psutil.Process], timeout_s: float) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def group_members(pgid: int, exclude: int) -> list[psutil.Process]:
+    """The processes of group ``pgid`` except ``exclude`` (orphans included, unlike children)."""
+    members = []
+    for proc in psutil.process_iter():
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, ProcessLookupError):
+            if proc.pid != exclude and os.getpgid(proc.pid) == pgid:
+                members.append(proc)
+    return members
+
+
+def signal_all(procs: list[psutil.Process], sig: signal.Signals) -> None:
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            proc.send_signal(sig)

@@ -9,12 +9,14 @@ crash from a success after the GUI is gone.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from rewis3d.jobs.processes import group_members, signal_all, wait_gone
 from rewis3d.jobs.record import CANCELLED, FAILED, FINISHED, JobRecord, load_record
 
 POLL_S = 0.25
@@ -42,6 +44,7 @@ class Supervisor:
         self.command = command
         self.worker: subprocess.Popen | None = None
         self.stop_requested = False
+        self.stopping_since: float | None = None
         self.failure: str | None = None
 
     def on_stop_signal(self, signum, frame) -> None:
@@ -49,8 +52,7 @@ class Supervisor:
             return
         self.stop_requested = True
         _say(f"received {signal.Signals(signum).name}; stopping the job")
-        if self.worker is not None and self.worker.poll() is None:
-            self.worker.terminate()
+        self._stop_group()
 
     def project_gone(self) -> bool:
         return not (self.project / STORE_META).is_file() or not self.run_dir.is_dir()
@@ -63,14 +65,19 @@ class Supervisor:
             self.failure = f"could not start {self.command[0]!r}: {exc.strerror or exc}"
             return 127
         if self.stop_requested:
-            self.worker.terminate()  # the stop signal came while the worker was starting
+            self._stop_group()  # the stop signal came while the worker was starting
         _say(f"started pid {self.worker.pid}: {' '.join(self.command)}")
         while (code := self._wait(POLL_S)) is None:
             if self.failure is None and not self.stop_requested and self.project_gone():
                 self.failure = (f"the project folder {self.project} was moved or deleted while "
                                 "the job ran")
                 _say(self.failure + "; stopping the job")
-                self._stop_worker()
+                self._stop_group()
+            if self.stopping_since and time.monotonic() - self.stopping_since > GRACE_S:
+                _say(f"still running {GRACE_S:.0f} s after SIGTERM; sending SIGKILL")
+                signal_all(self._others(), signal.SIGKILL)
+                self.stopping_since = None
+        self._end_leftovers()
         return code
 
     def _wait(self, timeout: float) -> int | None:
@@ -79,10 +86,21 @@ class Supervisor:
         except subprocess.TimeoutExpired:
             return None
 
-    def _stop_worker(self) -> None:
-        self.worker.terminate()
-        if self._wait(GRACE_S) is None:
-            self.worker.kill()
+    def _others(self) -> list:
+        return group_members(os.getpgid(0), exclude=os.getpid())
+
+    def _stop_group(self) -> None:
+        """SIGTERM every other process of the job; ``run`` escalates after the grace period."""
+        self.stopping_since = time.monotonic()
+        signal_all(self._others(), signal.SIGTERM)
+
+    def _end_leftovers(self) -> None:
+        """Processes the worker left behind (orphans stay in the group) end with the job."""
+        leftovers = self._others()
+        if leftovers:
+            signal_all(leftovers, signal.SIGTERM)
+            if not wait_gone(leftovers, GRACE_S):
+                signal_all(leftovers, signal.SIGKILL)
 
     def outcome(self, code: int) -> tuple[str, str | None]:
         if self.failure is not None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 import psutil
 
 from rewis3d.store import Project
@@ -9,9 +12,8 @@ from tests.jobs.jobs_helpers import gone, wait_for, worker_args
 
 
 def _child_pid(job) -> int:
-    events = []
-    return wait_for(lambda: next((e["pid"] for e in events + job.poll() if e["kind"] == "child"),
-                                 None) or events.extend(job.poll()), "the child's pid")
+    return wait_for(lambda: next((e["pid"] for e in job.poll() if e["kind"] == "child"), None),
+                    "the child's pid")
 
 
 def test_cancel_ends_the_job_and_its_child_mid_write_and_the_store_stays_valid(manager,
@@ -42,3 +44,14 @@ def test_a_job_that_ignores_sigterm_is_killed_after_the_grace_period(manager, ti
     status = manager.cancel("stubborn", grace_s=0.5)
     assert status.state == "cancelled"
     assert gone(supervisor) and gone(worker)
+
+
+def test_a_signal_to_the_supervisor_alone_stops_the_whole_job(manager, tiny_project):
+    job = manager.start(worker_args(tiny_project.path, "term", "--spawn-child",
+                                    "--steps", "10000"), "term")
+    child = _child_pid(job)
+    supervisor = job.status().pid
+    os.kill(supervisor, signal.SIGTERM)  # e.g. the machine shutting down
+    status = wait_for(lambda: (s := job.status()).done and s, "the job to stop")
+    assert status.state == "cancelled"
+    wait_for(lambda: gone(supervisor) and gone(child), "every process of the job to end")

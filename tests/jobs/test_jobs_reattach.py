@@ -32,10 +32,11 @@ def test_a_new_manager_reattaches_and_keeps_reading_events(tiny_project):
 def test_deleting_the_project_while_a_job_runs_reports_failed(manager, tiny_project):
     job = manager.start(worker_args(tiny_project.path, "doomed", "--steps", "10000",
                                     "--spawn-child"), "doomed")
-    wait_for(job.poll, "the first events")
+    child = wait_for(lambda: next((e["pid"] for e in job.poll() if e["kind"] == "child"), None),
+                     "the child's pid")
     supervisor = job.status().pid
     shutil.rmtree(tiny_project.path)
     status = job.status()
     assert status.state == "failed" and "moved or deleted" in status.reason
     assert [s.state for s in manager.list()] == ["failed"]
-    wait_for(lambda: gone(supervisor), "the supervisor to stop the job by itself")
+    wait_for(lambda: gone(supervisor) and gone(child), "the supervisor to stop the job by itself")
