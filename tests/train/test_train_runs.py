@@ -81,8 +81,8 @@ def test_tiny_run_overfits_one_frame(tiny_project, tiny_config):
     c.optim.steps, c.optim.lr_2d = 40, 4e-3
     c.run.log_every = 1
     result = run_training(project, c, run="overfit")
-    from rewis3d.train.predict import load_student_2d
     from rewis3d.train.evaluate import predict_frame
+    from rewis3d.train.predict import load_student_2d
 
     model, _ = load_student_2d(project, "overfit")
     pred = predict_frame(model, scene.rgb[0], project.num_classes, 512, torch.device("cpu"))

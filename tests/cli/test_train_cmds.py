@@ -1,0 +1,80 @@
+"""`rewis3d train | eval | predict | export` end to end on a tiny project (EMA baseline: fast)."""
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from rewis3d.cli import main
+from rewis3d.store import Project
+from tests.train.conftest import tiny_project, tiny_project_template  # noqa: F401  (fixtures)
+
+TINY = """\
+data:
+  crop: [32, 48]
+  points: 256
+  cutout: 8
+optim:
+  steps: 3
+run:
+  log_every: 1
+"""
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture
+def tiny_yaml(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    return path
+
+
+def test_train_eval_predict_export(tiny_project, tiny_yaml, tmp_path):  # noqa: F811
+    out = run("train", tiny_project, "--preset", "cpu-quick", "--config", tiny_yaml,
+              "--baseline", "ema", "--run", "b")
+    assert out.exit_code == 0, out.output
+    assert "run b: 3 steps" in out.output and "2D mIoU" in out.output
+    assert "baseline: ema" in (tiny_project / "runs/b/config.yaml").read_text()
+
+    out = run("eval", tiny_project, "--run", "b")
+    assert out.exit_code == 0, out.output
+    assert "road" in out.output and "2D mIoU" in out.output
+
+    out = run("predict", tiny_project, "--run", "b")
+    assert out.exit_code == 0, out.output
+    preds = Project.open(tiny_project).scene("street").predictions("b")
+    assert preds.labels.shape == (4, 48, 64) and (np.asarray(preds.labels) < 7).all()
+    conf = np.asarray(preds.confidence)
+    assert (conf > 0).all() and (conf <= 1).all()
+
+    out = run("export", tiny_project, tmp_path / "hf", "--run", "b")
+    assert out.exit_code == 0, out.output
+    from transformers import SegformerForSemanticSegmentation
+
+    exported = SegformerForSemanticSegmentation.from_pretrained(tmp_path / "hf").eval()
+    assert exported.config.id2label[0] == "road"
+    from rewis3d.train.predict import load_student_2d
+
+    model, _ = load_student_2d(Project.open(tiny_project), "b")
+    x = torch.rand(1, 3, 48, 64)
+    with torch.no_grad():
+        assert torch.equal(exported(pixel_values=x).logits, model(pixel_values=x).logits)
+
+
+def test_bad_preset_and_missing_run(tiny_project):  # noqa: F811
+    out = run("train", tiny_project, "--preset", "fast")
+    assert out.exit_code == 2 and "available: cpu-quick, paper-kitti360" in out.output
+    out = run("eval", tiny_project, "--run", "nope")
+    assert out.exit_code == 2 and "has no run 'nope'" in out.output
+    out = run("train", tiny_project)
+    assert out.exit_code == 2 and "--preset" in out.output
+
+
+def test_resume_via_cli_refuses_missing_checkpoint(tiny_project):  # noqa: F811
+    (tiny_project / "runs" / "empty").mkdir(parents=True)
+    (tiny_project / "runs" / "empty" / "config.yaml").write_text("preset: cpu-quick\n")
+    out = run("train", tiny_project, "--resume", "empty")
+    assert out.exit_code == 2 and "no checkpoint yet" in out.output
