@@ -21,6 +21,8 @@ LOG_FILE = "log"
 LOCK_FILE = "lock"
 CANCEL_FILE = "cancel-requested"
 EVENTS_FILE = "events.jsonl"
+# What a job puts into runs/<run>/ before its command runs: not a sign of an earlier run.
+JOB_FILES = (JOB_FILE, LOG_FILE, LOCK_FILE, CANCEL_FILE)
 
 QUEUED, RUNNING, FINISHED, FAILED, CANCELLED = "queued", "running", "finished", "failed", "cancelled"
 TERMINAL = (FINISHED, FAILED, CANCELLED)

@@ -104,3 +104,10 @@ def test_unknown_runs_name_the_known_ones(manager, tiny_project):
 def test_bad_run_names_are_refused(manager):
     with pytest.raises(Exception, match="run name '../x' is not allowed"):
         manager.start(["train"], "../x")
+
+
+def test_the_default_command_is_rewis3d_itself(tiny_project):
+    job = JobManager(tiny_project.path).start(["info", str(tiny_project.path)], "info")
+    status = wait_for(lambda: (s := job.status()).done and s, "`rewis3d info` to end")
+    assert status.state == "finished", status.log_tail
+    assert "classes (3): 0:road, 1:car, 2:sky" in (tiny_project.runs_dir / "info" / "log").read_text()
