@@ -136,7 +136,8 @@ def bench() -> None:
 @click.option("--scenes", default="street,room", show_default=True)
 @click.option("--labels", default="points,scribbles", show_default=True)
 @click.option("--variants", default=None, help="Comma list (default: all).")
-def bench_quality(root, steps, seeds, scenes, labels, variants):
+@click.option("--points", type=int, default=None, help="3D points per sample (default: preset).")
+def bench_quality(root, steps, seeds, scenes, labels, variants, points):
     """EMA baseline vs Rewis3d vs ablations on synthetic scenes (mIoU mean +- std)."""
     from rewis3d.train.quality import VARIANTS, quality_table, run_quality
 
@@ -145,7 +146,8 @@ def bench_quality(root, steps, seeds, scenes, labels, variants):
     if unknown:
         raise InputError(f"unknown variants {unknown}; available: {', '.join(VARIANTS)}")
     rows = run_quality(root, tuple(scenes.split(",")), tuple(labels.split(",")), chosen,
-                       tuple(int(s) for s in seeds.split(",")), steps, report=click.echo)
+                       tuple(int(s) for s in seeds.split(",")), steps, points=points,
+                       report=click.echo)
     click.echo(quality_table(rows))
 
 

@@ -1,8 +1,29 @@
 """Training: two Mean Teachers (2D, 3D) with cross-modal consistency; evaluation, prediction
-and export. Heavy imports (torch, transformers) happen inside the submodules' functions' callers,
-so importing this package is cheap. See docs/training.md."""
+and export. See docs/training.md.
+
+Importing this package is cheap (torch and transformers load on first use of a training
+function), so the GUI can read presets at start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
 
 from rewis3d.train.config import PRESETS, TrainConfig, preset
-from rewis3d.train.run import RunResult, run_training
 
-__all__ = ["PRESETS", "RunResult", "TrainConfig", "preset", "run_training"]
+_LAZY = {
+    "RunResult": "rewis3d.train.run",
+    "run_training": "rewis3d.train.run",
+    "compare_baseline_vs_rewis3d": "rewis3d.train.quality",
+    "predict": "rewis3d.train.predict",
+    "export_run": "rewis3d.train.export",
+    "evaluate": "rewis3d.train.evaluate",
+}
+
+__all__ = ["PRESETS", "TrainConfig", "preset", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'rewis3d.train' has no attribute {name!r}")

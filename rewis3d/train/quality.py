@@ -28,9 +28,11 @@ VARIANTS: dict[str, Callable[[cfg.TrainConfig], None]] = {
 }
 
 
-def variant_config(base: cfg.TrainConfig, variant: str, seed: int,
-                   steps: int | None) -> cfg.TrainConfig:
+def variant_config(base: cfg.TrainConfig, variant: str, seed: int, steps: int | None,
+                   points: int | None = None) -> cfg.TrainConfig:
     config = copy.deepcopy(base)
+    if points is not None:
+        config.data.points = points
     VARIANTS[variant](config)
     config.run.seed = seed
     config.run.log_every = 25
@@ -75,7 +77,7 @@ def quality_table(rows: list[QualityRow]) -> str:
 def run_quality(root: Path, scenes=("street", "room"), label_kinds=("points", "scribbles"),
                 variants=tuple(VARIANTS), seeds=(0, 1, 2), steps: int = 300, frames: int = 12,
                 size: tuple[int, int] = (160, 120), label_every: int = 3,
-                preset: str = "cpu-quick", report: Callable[[str], None] = print
+                preset: str = "cpu-quick", points: int | None = None, report: Callable[[str], None] = print
                 ) -> list[QualityRow]:
     """Build one project per (scene, label kind) under ``root`` and train every variant/seed.
 
@@ -97,8 +99,8 @@ def run_quality(root: Path, scenes=("street", "room"), label_kinds=("points", "s
             for variant in variants:
                 row = QualityRow(kind, labels, variant)
                 for seed in seeds:
-                    run = f"q-{variant}-s{seed}-{steps}"
-                    config = variant_config(cfg.preset(preset), variant, seed, steps)
+                    run = f"q-{variant}-s{seed}-{steps}-{points or 'preset'}"
+                    config = variant_config(cfg.preset(preset), variant, seed, steps, points)
                     result = run_training(project, config, run=run)
                     row.miou.append(result.metrics.miou_2d)
                     report(f"{kind}/{labels}/{variant}/seed {seed}: "
