@@ -151,8 +151,8 @@ class JobManager:
         """Start ``run`` again, by default as ``<its subcommand> PROJECT --resume RUN``."""
         record = self._record(run)
         if args is None:
-            own = record.command[len(self.command):] if record.command[:len(self.command)] == \
-                self.command else []
+            prefix = len(self.command)
+            own = record.command[prefix:] if record.command[:prefix] == self.command else []
             args = [own[0] if own else "train", str(self.project), "--resume", run]
         return self.start(args, run)
 
