@@ -18,11 +18,10 @@ from typing import Literal
 
 import numpy as np
 
-from rewis3d.geometry.sampling_index import SamplingIndex
+from rewis3d.geometry.sampling_index import SamplingIndex, accept
 
 RELEASED_IMAGE_RATIO = 0.7
 PAPER_IMAGE_RATIO = 0.6
-PILOT = 2048
 MAX_OVERDRAW = 20
 
 
@@ -78,7 +77,13 @@ def view_aware_sample(
     missing = config.budget - len(chosen)
     if missing:
         chosen = np.concatenate([chosen, _uniform_fill(n, missing, chosen, rng)])
-    return _finish(index, frame, chosen[rng.permutation(len(chosen))])
+    perm = rng.permutation(len(chosen))
+    pos = np.flatnonzero(perm < k_own)
+    own_pixel = np.asarray(index.pixel[own])
+    corr = np.empty((len(pos), 3), dtype=np.int64)
+    corr[:, 0] = pos
+    corr[:, 1:] = own_pixel[perm[pos]]
+    return ViewSample(chosen[perm], corr, own_count=len(pos))
 
 
 def stratified_draw(population: int, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -99,29 +104,23 @@ def stratified_draw(population: int, k: int, rng: np.random.Generator) -> np.nda
 def _sphere_others(index: SamplingIndex, frame: int, k: int, rng) -> np.ndarray:
     """Up to ``k`` distinct points of other views inside ``frame``'s sphere.
 
-    A pilot draw estimates which share of the region's candidates (grid cells touching the
-    sphere) are other views' points inside the sphere; one stratified draw of about
-    ``k / share`` candidates (at most ``MAX_OVERDRAW * k``) then finds them.
+    One stratified draw of about ``k / share`` of the region's candidates (grid cells touching
+    the sphere; ``share`` = the accepted share the index estimated at build time) finds them;
+    should it fall short, a second draw sized by the share just seen, then the whole region.
     """
     total = index.region_size(frame)
     if k <= 0 or total == 0:
         return np.zeros(0, dtype=np.int64)
-    pilot = _accept(index, frame, stratified_draw(total, PILOT, rng))
-    share = max(len(pilot) / min(PILOT, total), 1.0 / MAX_OVERDRAW)
-    want = min(total, int(k / share * 1.15) + 64)
-    found = _accept(index, frame, stratified_draw(total, want, rng))
+    share = max(float(index.view_share[frame]), 1.0 / MAX_OVERDRAW)
+    for _ in range(3):
+        want = min(total, int(k / share * 1.1) + 64)
+        found = accept(index, frame, stratified_draw(total, want, rng))
+        if len(found) >= k or want == total:
+            break
+        share = max(len(found) / (1.5 * want), k / total)
     if len(found) > k:
         found = found[stratified_draw(len(found), k, rng)]
-    return index.order[found].astype(np.int64)
-
-
-def _accept(index: SamplingIndex, frame: int, ranks: np.ndarray) -> np.ndarray:
-    """Positions (in the index's cell order) of ranked candidates from other views in the sphere."""
-    pos = index.region_positions(frame, ranks)
-    pos = pos[index.sorted_frame[pos] != frame]
-    d = index.sorted_points[pos] - index.centroid[frame].astype(np.float32)
-    d2 = np.einsum("ij,ij->i", d, d)
-    return pos[d2 <= index.radius[frame] ** 2]
+    return np.asarray(index.order[found]).astype(np.int64)
 
 
 def _uniform_fill(n: int, k: int, taken: np.ndarray, rng) -> np.ndarray:
@@ -135,6 +134,6 @@ def _finish(index: SamplingIndex, frame: int, indices: np.ndarray, exceeds=False
     indices = indices.astype(np.int64, copy=False)
     lo, hi = index.frame_ptr[frame], index.frame_ptr[frame + 1]
     pos = np.flatnonzero((indices >= lo) & (indices < hi))
-    pix = index.pixel[indices[pos]]
+    pix = np.asarray(index.pixel[lo:hi])[indices[pos] - lo]
     corr = np.stack([pos, pix[:, 0], pix[:, 1]], axis=1).astype(np.int64)
     return ViewSample(indices, corr, own_count=len(pos), budget_exceeds_scene=exceeds)

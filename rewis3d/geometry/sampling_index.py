@@ -1,14 +1,20 @@
 """The index that makes view-aware sampling cost O(sample) instead of O(scene).
 
-Built once per reconstruction:
+Built once per reconstruction (``SamplingIndex.build``; stored with the reconstruction by
+``rewis3d.geometry.index_store``):
 - per view: the centroid of its points and R = the largest distance to it, so the released
   code's sampling region (sphere of radius ``sphere_scale * R`` around the centroid) is known;
-- a coarse voxel grid (about ``grid_cells`` cells along the longest side) whose cells hold
-  contiguous blocks of a permutation of the points (``order``, ``cell_ptr``), with a copy of
-  the points and their frame ids in that order, so that testing random candidates of a region
-  reads memory nearly in sequence (random gathers from a 60M-point array cost ~100 ns each);
-- per view, the grid cells that touch its sphere and their cumulative point counts, so a
-  random point of the region is one ``searchsorted`` away.
+- a voxel grid (``grid_cells`` cells along the longest side) whose cells hold contiguous blocks
+  of a permutation of the points (``order``, ``cell_ptr``), with a copy of the points and their
+  frame ids in that order, so that testing random candidates of a region reads memory nearly in
+  sequence (random gathers from a 60M-point array cost ~100 ns each);
+- per view, the grid cells that touch its sphere, their cumulative point counts (a random point
+  of the region is one ``searchsorted`` away), whether each cell lies wholly inside the sphere
+  (its points need no distance test), and the share of the region's points that a sample
+  accepts (other views' points inside the sphere), so a sample needs no pilot draw.
+
+The N-sized arrays may be numpy arrays or lazy row readers (``index_store.RowChunks``): the
+sampler only indexes them with sorted integer arrays and slices.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+DEFAULT_GRID_CELLS = 96
+SHARE_PILOT = 8192
 
 
 @dataclass
@@ -29,13 +38,15 @@ class SamplingIndex:
     sorted_points: np.ndarray  # (N, 3) float32 = points[order]
     sorted_frame: np.ndarray  # (N,) frame of points[order] (int16 when F < 32768)
     cell_ptr: np.ndarray  # (cells+1,) int64: cell c holds order[cell_ptr[c]:cell_ptr[c+1]]
-    view_cells_ptr: np.ndarray  # (F+1,) int64 into view_cells / view_cum
-    view_cells: np.ndarray  # grid cells touching each view's sphere
+    view_cells_ptr: np.ndarray  # (F+1,) int64 into view_cells / view_cum / view_cell_inside
+    view_cells: np.ndarray  # grid cells touching each view's sphere, ascending per view
     view_cum: np.ndarray  # cumulative point counts over each view's cells (end of each cell)
+    view_cell_inside: np.ndarray  # bool: the cell lies wholly inside the view's sphere
+    view_share: np.ndarray  # (F,) share of the region's points a sample accepts (estimate)
 
     @property
     def num_points(self) -> int:
-        return len(self.points)
+        return len(self.order)
 
     @property
     def num_frames(self) -> int:
@@ -48,48 +59,29 @@ class SamplingIndex:
         frame_ptr: np.ndarray,
         pixel: np.ndarray,
         sphere_scale: float = 1.5,
-        grid_cells: int = 64,
+        grid_cells: int = DEFAULT_GRID_CELLS,
     ) -> SamplingIndex:
         points = np.asarray(points, dtype=np.float32)
         frame_ptr = np.asarray(frame_ptr, dtype=np.int64)
         centroid, radius = _view_spheres(points, frame_ptr, sphere_scale)
-        lo = points.min(axis=0).astype(np.float64) if len(points) else np.zeros(3)
-        hi = points.max(axis=0).astype(np.float64) if len(points) else np.ones(3)
-        cell = max(float((hi - lo).max()) / grid_cells, 1e-6)
-        dims = np.maximum(np.ceil((hi - lo) / cell).astype(np.int64), 1)
-        keys = _cell_keys(points, lo, cell, dims)
-        counts = np.bincount(keys, minlength=int(np.prod(dims)))
+        grid = _Grid.fit(points, grid_cells)
+        keys = grid.keys(points)
+        counts = np.bincount(keys, minlength=grid.num_cells)
         cell_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        index_dtype = np.int32 if len(points) < 2**31 else np.int64
-        order = np.argsort(keys, kind="stable").astype(index_dtype)
+        order = np.argsort(keys, kind="stable")
         del keys
+        order = order.astype(np.int32 if len(points) < 2**31 else np.int64)
         sorted_points = points[order]
-        frame_dtype = np.int16 if len(frame_ptr) <= 2**15 else np.int32
-        frame_of_point = np.repeat(np.arange(len(frame_ptr) - 1, dtype=frame_dtype),
-                                   np.diff(frame_ptr))
-        sorted_frame = frame_of_point[order]
-        del frame_of_point
-        occupied = np.flatnonzero(counts)
-        centres = lo + (np.stack(np.unravel_index(occupied, dims), axis=1) + 0.5) * cell
-        half_diag = 0.5 * np.sqrt(3.0) * cell
-        cells_per_view, cum_per_view = [], []
-        for f in range(len(frame_ptr) - 1):
-            if not np.isfinite(radius[f]):
-                cells_per_view.append(np.zeros(0, np.int64))
-                cum_per_view.append(np.zeros(0, np.int64))
-                continue
-            d = np.linalg.norm(centres - centroid[f], axis=1)
-            touching = occupied[d <= radius[f] + half_diag]
-            cells_per_view.append(touching)
-            cum_per_view.append(np.cumsum(counts[touching]))
-        view_cells_ptr = np.concatenate([[0], np.cumsum([len(c) for c in cells_per_view])])
-        return cls(
+        sorted_frame = frame_of_rows(order, frame_ptr)
+        index = cls(
             points=points, pixel=np.asarray(pixel), frame_ptr=frame_ptr,
             centroid=centroid, radius=radius, order=order, cell_ptr=cell_ptr,
             sorted_points=sorted_points, sorted_frame=sorted_frame,
-            view_cells_ptr=view_cells_ptr.astype(np.int64),
-            view_cells=_concat(cells_per_view), view_cum=_concat(cum_per_view),
+            **_view_regions(grid, counts, centroid, radius),
+            view_share=np.ones(len(frame_ptr) - 1, np.float32),
         )
+        index.view_share = estimate_shares(index)
+        return index
 
     @classmethod
     def from_reconstruction(cls, reconstruction, sphere_scale: float = 1.5) -> SamplingIndex:
@@ -99,19 +91,113 @@ class SamplingIndex:
             np.asarray(reconstruction.pixel[:]), sphere_scale,
         )
 
+    @classmethod
+    def load_or_build(cls, reconstruction, sphere_scale: float = 1.5) -> SamplingIndex:
+        """The index stored with ``reconstruction``, (re)built and stored when absent or stale.
+
+        The stored index is read lazily: a sample reads only the chunks its region touches.
+        """
+        from rewis3d.geometry.index_store import load_or_build
+
+        return load_or_build(reconstruction, sphere_scale=sphere_scale)
+
     def region_size(self, frame: int) -> int:
         """Points in the grid cells touching ``frame``'s sphere (a superset of the sphere)."""
         lo, hi = self.view_cells_ptr[frame], self.view_cells_ptr[frame + 1]
         return int(self.view_cum[hi - 1]) if hi > lo else 0
 
-    def region_positions(self, frame: int, ranks: np.ndarray) -> np.ndarray:
-        """Positions in ``order`` of the given ranks (0..region_size-1) of ``frame``'s cells."""
+    def region_positions(self, frame: int, ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in ``order`` of sorted ranks (0..region_size-1) of ``frame``'s cells, and
+        whether each lies in a cell wholly inside the sphere. Positions come out sorted."""
         lo, hi = self.view_cells_ptr[frame], self.view_cells_ptr[frame + 1]
         cum = self.view_cum[lo:hi]
         which = np.searchsorted(cum, ranks, side="right")
-        start_of_cell = np.where(which > 0, cum[np.maximum(which - 1, 0)], 0)
-        cells = self.view_cells[lo:hi][which]
-        return self.cell_ptr[cells] + (ranks - start_of_cell)
+        start_of_cell = np.concatenate([[0], cum[:-1]])
+        offset = self.cell_ptr[self.view_cells[lo:hi]] - start_of_cell
+        return ranks + offset[which], self.view_cell_inside[lo:hi][which]
+
+
+def frame_of_rows(rows: np.ndarray, frame_ptr: np.ndarray) -> np.ndarray:
+    """Source frame of each point index (int16 when there are fewer than 32768 frames)."""
+    dtype = np.int16 if len(frame_ptr) <= 2**15 else np.int32
+    return (np.searchsorted(frame_ptr, rows, side="right") - 1).astype(dtype)
+
+
+def estimate_shares(index: SamplingIndex, pilot: int = SHARE_PILOT) -> np.ndarray:
+    """Per view, the share of region candidates a sample accepts (fixed-seed pilot draw)."""
+    rng = np.random.default_rng(0)
+    shares = np.ones(index.num_frames, np.float32)
+    for f in range(index.num_frames):
+        total = index.region_size(f)
+        if total:
+            ranks = np.sort(rng.choice(total, size=min(pilot, total), replace=False))
+            shares[f] = max(len(accept(index, f, ranks)), 1) / len(ranks)
+    return shares
+
+
+def accept(index: SamplingIndex, frame: int, ranks: np.ndarray) -> np.ndarray:
+    """Sorted positions (in ``order``) of the ranked candidates that are other views' points
+    inside ``frame``'s sphere; only candidates in boundary cells need the distance test."""
+    pos, inside = index.region_positions(frame, ranks)
+    keep = np.asarray(index.sorted_frame[pos]) != frame
+    edge = np.flatnonzero(keep & ~inside)
+    if len(edge):
+        d = np.asarray(index.sorted_points[pos[edge]]) - index.centroid[frame].astype(np.float32)
+        d2 = np.einsum("ij,ij->i", d, d)
+        keep[edge[d2 > np.float32(index.radius[frame]) ** 2]] = False
+    return pos[keep]
+
+
+@dataclass(frozen=True)
+class _Grid:
+    lo: np.ndarray
+    cell: float
+    dims: np.ndarray
+
+    @classmethod
+    def fit(cls, points: np.ndarray, grid_cells: int) -> _Grid:
+        lo = points.min(axis=0).astype(np.float64) if len(points) else np.zeros(3)
+        hi = points.max(axis=0).astype(np.float64) if len(points) else np.ones(3)
+        cell = max(float((hi - lo).max()) / grid_cells, 1e-6)
+        return cls(lo, cell, np.maximum(np.ceil((hi - lo) / cell).astype(np.int64), 1))
+
+    @property
+    def num_cells(self) -> int:
+        return int(np.prod(self.dims))
+
+    def keys(self, points: np.ndarray, block: int = 1 << 22) -> np.ndarray:
+        """Flat grid cell of every point, computed in blocks to bound temporary memory."""
+        keys = np.empty(len(points), dtype=np.int32 if self.num_cells < 2**31 else np.int64)
+        for s in range(0, len(points), block):
+            ijk = ((points[s : s + block] - self.lo) / self.cell).astype(np.int64)
+            ijk = np.minimum(np.maximum(ijk, 0), self.dims - 1)
+            keys[s : s + block] = (ijk[:, 0] * self.dims[1] + ijk[:, 1]) * self.dims[2] + ijk[:, 2]
+        return keys
+
+    def centres(self, cells: np.ndarray) -> np.ndarray:
+        return self.lo + (np.stack(np.unravel_index(cells, self.dims), axis=1) + 0.5) * self.cell
+
+
+def _view_regions(grid: _Grid, counts, centroid, radius) -> dict[str, np.ndarray]:
+    """Per view: the occupied cells touching its sphere, their cumulative counts and which lie
+    wholly inside it."""
+    occupied = np.flatnonzero(counts)
+    centres = grid.centres(occupied)
+    half_diag = 0.5 * np.sqrt(3.0) * grid.cell
+    cells, cums, inside = [], [], []
+    for f in range(len(radius)):
+        d = np.linalg.norm(centres - centroid[f], axis=1) if np.isfinite(radius[f]) else None
+        touching = d <= radius[f] + half_diag if d is not None else np.zeros(len(occupied), bool)
+        cells.append(occupied[touching])
+        cums.append(np.cumsum(counts[cells[-1]]))
+        inside.append(d[touching] + half_diag <= radius[f] if d is not None else touching[:0])
+    sizes = [len(c) for c in cells]
+    return {
+        "view_cells_ptr": np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+        "view_cells": _concat(cells, np.int64),
+        "view_cum": _concat(cums, np.int64),
+        "view_cell_inside": _concat(inside, bool),
+    }
 
 
 def _view_spheres(points, frame_ptr, sphere_scale):
@@ -127,15 +213,5 @@ def _view_spheres(points, frame_ptr, sphere_scale):
     return centroid, radius
 
 
-def _cell_keys(points, lo, cell, dims, block: int = 1 << 22) -> np.ndarray:
-    """Flat grid cell of every point, computed in blocks to bound temporary memory."""
-    keys = np.empty(len(points), dtype=np.int64)
-    for s in range(0, len(points), block):
-        ijk = ((points[s : s + block] - lo) / cell).astype(np.int64)
-        ijk = np.minimum(np.maximum(ijk, 0), dims - 1)
-        keys[s : s + block] = (ijk[:, 0] * dims[1] + ijk[:, 1]) * dims[2] + ijk[:, 2]
-    return keys
-
-
-def _concat(parts):
-    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+def _concat(parts, dtype):
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)

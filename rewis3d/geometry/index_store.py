@@ -1,0 +1,154 @@
+"""The view-aware sampling index stored with its reconstruction, so it is built once.
+
+Layout: ``reconstructions/<name>/sampling_index/`` (a zarr group the store ignores) with the
+``SamplingIndex`` arrays. The four N-sized ones (``order``, ``sorted_points``,
+``sorted_frame``, ``pixel``) are raw row chunks read lazily (``row_chunks.RowChunks``); the
+small per-cell and per-view ones are read whole. Attrs: ``version``, the build parameters,
+per-chunk CRC-32s and a fingerprint of the reconstruction it was built from.
+
+``load_or_build`` rebuilds when the index is absent, of another version or parameters, or
+stale (the fingerprint differs: the reconstruction's points, pixels or ``frame_ptr`` were
+rewritten; rewriting a reconstruction through the store also removes the folder), and when
+its metadata is unreadable or a chunk file is missing or truncated (with a warning). A chunk
+whose bytes were altered in place is found by its checksum the first time a sample touches
+it: ``SamplingIndexCorruptError`` names the file; ``load_or_build(rec, rebuild=True)`` fixes
+it. A sample is never drawn from bytes that fail their checksum.
+
+Writes go to a hidden sibling folder first and are renamed into place, so a crash leaves
+either no index or a complete one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+import warnings
+from pathlib import Path
+
+import numpy as np
+import zarr
+
+from rewis3d.geometry.row_chunks import RowChunks, SamplingIndexCorruptError, write_row_chunks
+from rewis3d.geometry.sampling_index import DEFAULT_GRID_CELLS, SamplingIndex
+from rewis3d.store.atomic import fsync_dir
+
+INDEX_VERSION = 1
+INDEX_FOLDER = "sampling_index"
+CHUNK_ROWS = 1 << 20
+ROW_ARRAYS = ("order", "sorted_points", "sorted_frame", "pixel")
+WHOLE_ARRAYS = ("centroid", "radius", "cell_ptr", "view_cells_ptr", "view_cells", "view_cum",
+                "view_cell_inside", "view_share")
+
+
+def index_path(reconstruction) -> Path:
+    return Path(reconstruction.path) / INDEX_FOLDER
+
+
+def load_or_build(
+    reconstruction,
+    sphere_scale: float = 1.5,
+    grid_cells: int = DEFAULT_GRID_CELLS,
+    rebuild: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
+) -> SamplingIndex:
+    """Open the stored index of ``reconstruction``; build and store it first when needed."""
+    params = {"sphere_scale": float(sphere_scale), "grid_cells": int(grid_cells)}
+    if not rebuild:
+        try:
+            return open_index(reconstruction, params)
+        except FileNotFoundError:
+            pass
+        except SamplingIndexCorruptError as exc:
+            warnings.warn(f"rebuilding the sampling index: {exc}", stacklevel=2)
+    index = SamplingIndex.build(np.asarray(reconstruction.points[:]), reconstruction.frame_ptr,
+                                np.asarray(reconstruction.pixel[:]), sphere_scale, grid_cells)
+    try:
+        write_index(reconstruction, index, params, chunk_rows)
+    except OSError as exc:  # a read-only project still trains, from memory
+        warnings.warn(f"could not store the sampling index ({exc}); using it from memory",
+                      stacklevel=2)
+        return index
+    del index
+    return open_index(reconstruction, params)
+
+
+def open_index(reconstruction, params: dict) -> SamplingIndex:
+    """The stored index, read lazily. FileNotFoundError when absent or stale (rebuild it);
+    SamplingIndexCorruptError when present but unreadable."""
+    path = index_path(reconstruction)
+    if not (path / "zarr.json").is_file():
+        raise FileNotFoundError(path)
+    try:
+        attrs = dict(zarr.open_group(str(path), mode="r").attrs)
+    except Exception as exc:  # zarr raises many types for broken metadata
+        raise SamplingIndexCorruptError(f"{path}: unreadable metadata ({exc})") from None
+    if (attrs.get("version") != INDEX_VERSION or attrs.get("params") != params
+            or attrs.get("fingerprint") != fingerprint(reconstruction)):
+        raise FileNotFoundError(path)  # stale: built by another version, setting or scene
+    try:
+        crcs = attrs["checksums"]
+        rows = {name: RowChunks(path / name, crcs[name]) for name in ROW_ARRAYS}
+        whole = {name: _read_whole(path / name, crcs[name]) for name in WHOLE_ARRAYS}
+    except (KeyError, ValueError, OSError) as exc:
+        raise SamplingIndexCorruptError(f"{path}: incomplete index ({exc!r})") from None
+    if any(len(a) != reconstruction.num_points for a in rows.values()):
+        raise SamplingIndexCorruptError(f"{path}: arrays do not match the reconstruction's size")
+    return SamplingIndex(points=reconstruction.points, frame_ptr=reconstruction.frame_ptr,
+                         **rows, **whole)
+
+
+def write_index(reconstruction, index: SamplingIndex, params: dict,
+                chunk_rows: int = CHUNK_ROWS) -> Path:
+    """Store ``index`` next to the reconstruction's arrays (write aside, then rename)."""
+    final = index_path(reconstruction)
+    parent = final.parent
+    for leftover in parent.glob(f".{INDEX_FOLDER}.*"):  # from writes a crash interrupted
+        shutil.rmtree(leftover, ignore_errors=True)
+    stage = parent / f".{INDEX_FOLDER}.{uuid.uuid4().hex[:8]}"
+    try:
+        group = zarr.open_group(str(stage), mode="w")
+        crcs = {name: write_row_chunks(group, name, np.asarray(getattr(index, name)), chunk_rows)
+                for name in ROW_ARRAYS}
+        for name in WHOLE_ARRAYS:
+            data = np.asarray(getattr(index, name))
+            crcs[name] = write_row_chunks(group, name, data, max(len(data), 1))
+        group.attrs.update({"version": INDEX_VERSION, "params": params, "checksums": crcs,
+                            "fingerprint": fingerprint(reconstruction)})
+        _fsync_tree(stage)
+        if final.exists():
+            trash = parent / f".{INDEX_FOLDER}.trash-{uuid.uuid4().hex[:8]}"
+            os.replace(final, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+        os.replace(stage, final)
+        fsync_dir(parent)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+    return final
+
+
+def fingerprint(reconstruction) -> str:
+    """Identity of the arrays the index depends on: ``frame_ptr``'s bytes and the size and
+    modification time of every file of ``points`` and ``pixel`` (cheap: no point is read).
+    A copy that does not keep modification times is seen as stale and rebuilt once."""
+    h = hashlib.sha1(np.ascontiguousarray(reconstruction.frame_ptr, dtype="<i8").tobytes())
+    root = Path(reconstruction.path)
+    for name in ("points", "pixel"):
+        for file in sorted((root / name).rglob("*")):
+            if file.is_file():
+                st = file.stat()
+                h.update(f"{file.relative_to(root)}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()
+
+
+def _read_whole(path: Path, crcs: list[int]) -> np.ndarray:
+    return RowChunks(path, crcs)[:]
+
+
+def _fsync_tree(root: Path) -> None:
+    for file in root.rglob("*"):
+        if file.is_file():
+            with open(file, "rb") as fh:
+                os.fsync(fh.fileno())
