@@ -20,7 +20,13 @@ from pathlib import Path
 
 from rewis3d.jobs.errors import JobError, RunBusyError, UnknownRunError
 from rewis3d.jobs.events import EventStream, read_events_since
-from rewis3d.jobs.processes import descendants, end_process_group, find_process, process_start_time
+from rewis3d.jobs.processes import (
+    descendants,
+    end_process_group,
+    find_process,
+    group_members,
+    process_start_time,
+)
 from rewis3d.jobs.record import (
     CANCEL_FILE,
     CANCELLED,
@@ -95,7 +101,7 @@ class JobManager:
             record = JobRecord(run=run, command=[*self.command, *map(str, args)])
             self._launch(run_dir, record, lock_fd)
         finally:
-            os.close(lock_fd)  # the supervisor holds its own copy of the locked descriptor
+            os.close(lock_fd)  # the job holds its own copies of the locked descriptor
         return Job(self, run)
 
     @staticmethod
@@ -116,7 +122,7 @@ class JobManager:
         (run_dir / CANCEL_FILE).unlink(missing_ok=True)
         record.save(run_dir)
         supervisor = [sys.executable, "-m", "rewis3d.jobs.supervisor", str(run_dir),
-                      str(self.project), "--", *record.command]
+                      str(self.project), str(lock_fd), "--", *record.command]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         try:
             with open(run_dir / LOG_FILE, "ab") as log:
@@ -197,11 +203,14 @@ class JobManager:
         """
         record = self._record(run)
         run_dir = self.run_dir(run)
+        if record.status in TERMINAL or record.pid is None:
+            return self.status(run)
         leader = find_process(record.pid, record.process_start_time)
-        if leader is None or record.status in TERMINAL:
+        # Without its supervisor, the group id still names the job while any member lives.
+        procs = [leader, *descendants(leader.pid)] if leader else group_members(record.pgid or record.pid, -1)
+        if not procs:
             return self.status(run)
         (run_dir / CANCEL_FILE).touch()
-        procs = [leader, *descendants(leader.pid)]
         end_process_group(record.pgid or record.pid, procs,
                           self.grace_s if grace_s is None else grace_s)
         self._reap()

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rewis3d.jobs.processes import is_alive
+from rewis3d.jobs.processes import group_members, is_alive
 from rewis3d.jobs.record import (
     CANCEL_FILE,
     CANCELLED,
@@ -69,8 +69,11 @@ def derive_status(run_dir: Path, record: JobRecord, launched_here: bool = False)
     """
     state, reason = record.status, record.reason
     if state == RUNNING and not is_alive(record.pid, record.process_start_time):
-        # Every process of the job ended without the supervisor writing an outcome: SIGKILL.
-        if (run_dir / CANCEL_FILE).exists():
+        # The supervisor ended without writing an outcome: it was SIGKILLed.
+        if record.pgid and group_members(record.pgid, exclude=-1):
+            reason = ("its supervisor was killed; the command still runs but its outcome will not "
+                      "be recorded (cancel it to stop it)")
+        elif (run_dir / CANCEL_FILE).exists():
             state, reason = CANCELLED, "cancelled"
         else:
             state = FAILED

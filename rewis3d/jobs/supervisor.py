@@ -1,7 +1,8 @@
-"""The process that owns one job: ``python -m rewis3d.jobs.supervisor RUN_DIR PROJECT -- CMD...``.
+"""The process that owns one job: ``python -m rewis3d.jobs.supervisor RUN_DIR PROJECT FD -- CMD``.
 
 It runs as the leader of its own session, so the GUI closing does not end it and ``cancel`` can
-signal the whole process group. It inherits the run's lock (held until it exits), waits for the
+signal the whole process group. It inherits the run's locked descriptor ``FD`` and hands it
+to the command too, so the run stays locked while either still runs. It waits for the
 manager to record its pid, runs the command with stdout/stderr going to ``runs/<run>/log``, and
 writes the outcome into the job record: only a process that outlives the command can tell a
 crash from a success after the GUI is gone.
@@ -38,10 +39,11 @@ def exit_reason(code: int) -> str:
 
 
 class Supervisor:
-    def __init__(self, run_dir: Path, project: Path, command: list[str]):
+    def __init__(self, run_dir: Path, project: Path, command: list[str], lock_fd: int):
         self.run_dir = run_dir
         self.project = project
         self.command = command
+        self.lock_fd = lock_fd
         self.worker: subprocess.Popen | None = None
         self.stop_requested = False
         self.stopping_since: float | None = None
@@ -60,7 +62,7 @@ class Supervisor:
     def run(self) -> int:
         try:
             self.worker = subprocess.Popen(self.command, stdin=subprocess.DEVNULL,
-                                           cwd=self.project, close_fds=True)
+                                           cwd=self.project, pass_fds=(self.lock_fd,))
         except OSError as exc:
             self.failure = f"could not start {self.command[0]!r}: {exc.strerror or exc}"
             return 127
@@ -126,12 +128,12 @@ class Supervisor:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) < 4 or argv[2] != "--":
-        print("usage: python -m rewis3d.jobs.supervisor RUN_DIR PROJECT -- COMMAND...",
+    if len(argv) < 5 or argv[3] != "--" or not argv[2].isdigit():
+        print("usage: python -m rewis3d.jobs.supervisor RUN_DIR PROJECT LOCK_FD -- COMMAND...",
               file=sys.stderr)
         return 2
-    run_dir, project, command = Path(argv[0]), Path(argv[1]), argv[3:]
-    supervisor = Supervisor(run_dir, project, command)
+    run_dir, project, lock_fd, command = Path(argv[0]), Path(argv[1]), int(argv[2]), argv[4:]
+    supervisor = Supervisor(run_dir, project, command, lock_fd)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, supervisor.on_stop_signal)
     if sys.stdin.readline().strip() != "go":

@@ -6,7 +6,9 @@ import os
 import signal
 
 import psutil
+import pytest
 
+from rewis3d.jobs import RunBusyError
 from rewis3d.store import Project
 from tests.jobs.jobs_helpers import gone, wait_for, worker_args
 
@@ -55,3 +57,19 @@ def test_a_signal_to_the_supervisor_alone_stops_the_whole_job(manager, tiny_proj
     status = wait_for(lambda: (s := job.status()).done and s, "the job to stop")
     assert status.state == "cancelled"
     wait_for(lambda: gone(supervisor) and gone(child), "every process of the job to end")
+
+
+def test_a_worker_orphaned_by_kill_9_keeps_the_run_locked_and_can_be_cancelled(manager,
+                                                                              tiny_project):
+    job = manager.start(worker_args(tiny_project.path, "orphan", "--steps", "10000"), "orphan")
+    wait_for(job.poll, "the first events")
+    supervisor = job.status().pid
+    worker = psutil.Process(supervisor).children()[0].pid
+    os.kill(supervisor, signal.SIGKILL)
+    wait_for(lambda: gone(supervisor), "the supervisor to die")
+    status = job.status()
+    assert status.state == "running" and "supervisor was killed" in status.reason
+    with pytest.raises(RunBusyError):
+        manager.start(worker_args(tiny_project.path, "orphan"), "orphan")
+    assert manager.cancel("orphan", grace_s=2.0).state == "cancelled"
+    assert gone(worker)

@@ -9,9 +9,12 @@ from rewis3d.jobs.processes import is_alive, process_start_time
 from rewis3d.jobs.status import derive_status
 
 
+NO_SUCH_GROUP = 2**22 + 12345  # above the kernel's pid limit: the job's group is empty
+
+
 def _running_record(run_dir, start_time):
     return JobRecord(run="r", command=["x"], status="running", pid=os.getpid(),
-                     pgid=os.getpgid(0), process_start_time=start_time)
+                     pgid=NO_SUCH_GROUP, process_start_time=start_time)
 
 
 def test_a_live_pid_with_its_start_time_is_running(tmp_path):
@@ -35,4 +38,4 @@ def test_a_record_never_launched(tmp_path):
     record = JobRecord(run="r", command=["x"], created_at=0.0)
     assert derive_status(tmp_path, record).state == "failed"
     assert derive_status(tmp_path, record, launched_here=True).state == "queued"
-    assert not is_alive(None, None) and process_start_time(2**22 + 12345) is None
+    assert not is_alive(None, None) and process_start_time(NO_SUCH_GROUP) is None
