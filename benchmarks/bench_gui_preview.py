@@ -1,5 +1,5 @@
 """Per-stroke preview update in the GUI at 2M points / 100 frames:
-`xvfb-run -a python benchmarks/bench_gui_preview.py`.
+`xvfb-run -a python benchmarks/bench_gui_preview.py` (last line: RESULT {json} for run_all.py).
 
 A synthetic RGB-D scene (a camera sliding past a wall and a floor, 100 frames of 160x125, all
 pixels with depth) is reconstructed with sensor-depth (2.0M points). Strokes are painted through
@@ -9,6 +9,8 @@ the Labels layer's API; each is timed from the paint call until the preview laye
 
 from __future__ import annotations
 
+import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -81,6 +83,9 @@ def main() -> None:
           f"median {np.median(totals):.0f} ms, max {totals.max():.0f} ms")
     print(f"  preview update alone: median {np.median(previews):.0f} ms, "
           f"max {previews.max():.0f} ms   (budget 150 ms)")
+    print("RESULT " + json.dumps({
+        "points": num_points, "stroke_to_preview_ms": float(np.median(totals)),
+        "preview_update_ms": float(np.median(previews)), "load": os.getloadavg()[0]}))
     viewer.close()
 
 

@@ -4,11 +4,14 @@ Baseline in the same run: decoding the same files alone (PIL + numpy, no store),
 shows what the store's validation and zarr writes add.
 
     .venv/bin/python benchmarks/bench_import.py [--src ../shared/data/7scenes-redkitchen]
+        [--json OUT.json]      # key numbers for run_all.py (also printed as a RESULT line)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -26,9 +29,11 @@ def folder_size(path: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--src", type=Path, default=REPO / ".." / "shared" / "data" / "7scenes-redkitchen")
+    parser.add_argument("--json", type=Path, help="write the key numbers here")
     args = parser.parse_args()
     if not args.src.is_dir():
         print(f"skipped: {args.src} not found")
+        print("RESULT " + json.dumps({"skipped": f"{args.src} not found"}))
         return
 
     from rewis3d.io import READERS, import_frames
@@ -56,6 +61,12 @@ def main() -> None:
         "size on disk", ["what", "MB"],
         [["source files (jpg + png + txt)", source_bytes / 1e6], ["rewis3d.zarr", store_bytes / 1e6]],
     )
+    result = {"frames": n, "decode_s": decode.seconds, "import_s": full.seconds,
+              "ratio": full.seconds / decode.seconds, "store_mb": store_bytes / 1e6,
+              "load": os.getloadavg()[0]}
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    print("RESULT " + json.dumps(result))
 
 
 if __name__ == "__main__":
