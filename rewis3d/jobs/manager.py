@@ -237,14 +237,15 @@ class JobManager:
                 del self._launched[run]
 
     def _project_gone_status(self, run: str) -> JobStatus:
-        reason = (f"the project folder {self.project} was moved or deleted while the job ran; "
-                  "its processes stop by themselves")
+        """Without the folder only what this manager saw is left; a running job is lost."""
         record = self._last_seen.get(run)
         if record is None:
             raise JobError(f"the project folder {self.project} is gone (moved or deleted)")
-        if record.status in TERMINAL:
-            reason = f"{record.status}; afterwards the project folder {self.project} was moved or deleted"
-        return JobStatus(run, FAILED, list(record.command), record.pid, record.created_at,
+        gone = f"the project folder {self.project} was moved or deleted"
+        state, reason = record.status, f"{record.reason or record.status}; then {gone}"
+        if state not in TERMINAL:
+            state, reason = FAILED, f"{gone} while the job ran; its processes stop by themselves"
+        return JobStatus(run, state, list(record.command), record.pid, record.created_at,
                          record.ended_at, record.exit_code, reason)
 
 
