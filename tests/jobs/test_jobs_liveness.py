@@ -8,7 +8,6 @@ from rewis3d.jobs import JobRecord
 from rewis3d.jobs.processes import is_alive, process_start_time
 from rewis3d.jobs.status import derive_status
 
-
 NO_SUCH_GROUP = 2**22 + 12345  # above the kernel's pid limit: the job's group is empty
 
 
