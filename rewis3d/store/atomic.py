@@ -49,6 +49,20 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def staging_name(base: str) -> str:
+    """A unique staging entry name that records the writing process (see ``clean_staging``)."""
+    return f"{base}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+
+
+def remove_directory(path: Path, staging_root: Path) -> None:
+    """Take ``path`` out of the store atomically (rename into staging), then delete it."""
+    staging_root.mkdir(parents=True, exist_ok=True)
+    trash = staging_root / staging_name(f"trash-{path.name}")
+    os.replace(path, trash)
+    fsync_dir(path.parent)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def staged_directory(final: Path, staging_root: Path, overwrite: bool) -> Iterator[Path]:
     """Yield an empty staging folder; on success move it to ``final`` atomically.
@@ -58,7 +72,7 @@ def staged_directory(final: Path, staging_root: Path, overwrite: bool) -> Iterat
     """
     final = Path(final)
     staging_root.mkdir(parents=True, exist_ok=True)
-    stage = staging_root / f"{final.name}.{uuid.uuid4().hex[:8]}"
+    stage = staging_root / staging_name(final.name)
     stage.mkdir()
     try:
         yield stage
@@ -67,7 +81,7 @@ def staged_directory(final: Path, staging_root: Path, overwrite: bool) -> Iterat
         if final.exists():
             if not overwrite:
                 raise FileExistsError(final)
-            trash = staging_root / f"trash-{final.name}.{uuid.uuid4().hex[:8]}"
+            trash = staging_root / staging_name(f"trash-{final.name}")
             os.replace(final, trash)
         os.replace(stage, final)
         fsync_dir(final.parent)
@@ -79,7 +93,33 @@ def staged_directory(final: Path, staging_root: Path, overwrite: bool) -> Iterat
 
 
 def clean_staging(staging_root: Path) -> None:
-    """Remove leftovers of writes that a crash interrupted (never visible to readers)."""
-    if staging_root.is_dir():
-        for child in staging_root.iterdir():
-            shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink()
+    """Remove leftovers of writes that a crash interrupted (never visible to readers).
+
+    An entry whose writing process is still alive is another process's write in progress (a
+    training job writing predictions while the GUI opens the project): it is left alone.
+    """
+    if not staging_root.is_dir():
+        return
+    for child in staging_root.iterdir():
+        if _writer_alive(child.name):
+            continue
+        if child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+
+
+def _writer_alive(name: str) -> bool:
+    parts = name.rsplit(".", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

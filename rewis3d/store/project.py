@@ -10,7 +10,7 @@ from pathlib import Path
 import zarr
 
 from rewis3d.store.annotations import Annotations
-from rewis3d.store.atomic import clean_staging, staged_directory
+from rewis3d.store.atomic import clean_staging, remove_directory, staged_directory
 from rewis3d.store.classes import (
     IGNORE_INDEX,
     ClassInfo,
@@ -174,11 +174,7 @@ class Project:
 
     def delete_scene(self, name: str) -> None:
         self.scene(name)  # raises a clear error when absent
-        self.staging.mkdir(exist_ok=True)
-        path = self.store_path / "scenes" / name
-        trash = self.staging / f"trash-scene-{name}"
-        path.rename(trash)
-        clean_staging(self.staging)
+        remove_directory(self.store_path / "scenes" / name, self.staging)
 
     # -- runs ------------------------------------------------------------------------------
     @property

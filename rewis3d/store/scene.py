@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import numpy as np
 import zarr
 
 from rewis3d.store.annotations import Annotations
-from rewis3d.store.atomic import staged_directory
+from rewis3d.store.atomic import remove_directory, staged_directory
 from rewis3d.store.errors import StoreError, StoreValidationError
 from rewis3d.store.predictions import Predictions, PredictionWriter
 from rewis3d.store.reconstruction import (
@@ -134,10 +133,7 @@ class Scene:
         path = self.path / kind / name
         if not path.is_dir():
             raise StoreError(f"scene {self.name!r} has no {kind[:-1]} {name!r}")
-        trash = self._staging / f"trash-{name}"
-        self._staging.mkdir(parents=True, exist_ok=True)
-        path.rename(trash)
-        shutil.rmtree(trash, ignore_errors=True)
+        remove_directory(path, self._staging)
 
     @staticmethod
     def _refuse_existing(final: Path, overwrite: bool, where: str) -> None:

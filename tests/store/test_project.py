@@ -154,3 +154,36 @@ def test_empty_scene_refused(tiny_project):
 def test_create_twice_refused(tiny_project):
     with pytest.raises(StoreError, match="already a Rewis3d project"):
         Project.create(tiny_project.path)
+
+
+def test_staging_of_a_live_writer_survives_open(tiny_project):
+    import subprocess
+    import sys
+
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = tiny_project.staging / f"run1.{writer.pid}.abcdef12"
+        dead = tiny_project.staging / "run2.999999999.abcdef12"
+        live.mkdir(parents=True)
+        dead.mkdir()
+        Project.open(tiny_project.path)
+        assert live.exists() and not dead.exists()
+    finally:
+        writer.kill()
+        writer.wait()
+    Project.open(tiny_project.path)
+    assert not live.exists()
+
+
+def test_delete_scene_and_parts(tiny_project):
+    from rewis3d.store import ReconstructionData
+
+    scene = tiny_project.scene("s")
+    data = ReconstructionData.from_views(3, {})
+    scene.write_reconstruction("r", data, {})
+    scene.delete("reconstructions", "r")
+    assert scene.reconstruction_names() == []
+    with pytest.raises(StoreError, match="no reconstruction 'r'"):
+        scene.delete("reconstructions", "r")
+    tiny_project.delete_scene("s")
+    assert tiny_project.scene_names() == [] and not any(tiny_project.staging.iterdir())
