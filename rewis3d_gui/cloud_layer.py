@@ -2,7 +2,9 @@
 
 Large clouds are shown through a fixed random subset (``display_budget`` points, the same
 subset for every colour mode), which keeps the 3D view interactive and the cost of a colour
-change bounded whatever the cloud's size.
+change bounded whatever the cloud's size. The subset is stored with the reconstruction
+(``rewis3d.geometry.display_lod``), so opening the view reads only the shown points; lifted
+labels are kept for the shown points only, read from their stored pixels.
 """
 
 from __future__ import annotations
@@ -10,30 +12,19 @@ from __future__ import annotations
 import numpy as np
 
 from rewis3d.geometry import lift_view
+from rewis3d.geometry.display_lod import display_subset, load_or_build_display_subset
 from rewis3d.store import IGNORE_INDEX, Reconstruction
 
 COLOR_MODES = ("rgb", "label", "confidence")
 CONF_COLORMAP = "viridis"
-DEFAULT_DISPLAY_BUDGET = 500_000
+DEFAULT_DISPLAY_BUDGET = 250_000  # ~2 s to first frame under software OpenGL (llvmpipe)
+__all__ = ["COLOR_MODES", "CONF_COLORMAP", "CloudView", "display_subset", "point_size"]
 
 
-def display_subset(num_points: int, budget: int, seed: int = 0) -> np.ndarray:
-    """Sorted indices of at most ``budget`` points, uniformly at random (density is kept)."""
-    if num_points <= budget:
-        return np.arange(num_points)
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.choice(num_points, size=budget, replace=False))
-
-
-def point_size(points: np.ndarray, sample: int = 2000) -> float:
-    """A disc size that closes most gaps between neighbours (far points are the sparse ones)."""
-    if len(points) < 2:
-        return 1.0
-    from scipy.spatial import cKDTree
-
-    probe = points[np.linspace(0, len(points) - 1, min(sample, len(points))).astype(int)]
-    dist, _ = cKDTree(points).query(probe, k=2)
-    return float(max(1.5 * np.percentile(dist[:, 1], 90), 1e-3))
+def point_size(spacing: float) -> float:
+    """A disc size that closes most gaps between neighbours, from the 90th percentile of the
+    nearest-neighbour distance of the shown points (far points are the sparse ones)."""
+    return float(max(1.5 * spacing, 1e-3))
 
 
 def to_napari_axes(points: np.ndarray) -> np.ndarray:
@@ -50,23 +41,23 @@ class CloudView:
         from napari.layers import Points
 
         self.reconstruction = reconstruction
-        self.subset = display_subset(reconstruction.num_points, budget)
-        full = slice(None)
-        self.pixel = np.asarray(reconstruction.pixel[full])
+        lod = load_or_build_display_subset(reconstruction, budget)
+        self.subset = lod.index
+        self.subset_pixel = lod.pixel
         self.frame_ptr = reconstruction.frame_ptr
-        self.lifted = np.full(reconstruction.num_points, IGNORE_INDEX, dtype=np.uint8)
+        self.lifted = np.full(len(self.subset), IGNORE_INDEX, dtype=np.uint8)  # shown points
         self.propagated: np.ndarray | None = None
         self.class_rgba = class_rgba
-        points = np.asarray(reconstruction.points[full])[self.subset]
-        self.rgb = np.asarray(reconstruction.colors[full])[self.subset]
-        self.conf = np.asarray(reconstruction.conf[full])[self.subset].astype(np.float32)
+        points = lod.points
+        self.rgb = lod.colors
+        self.conf = lod.conf.astype(np.float32)
         low, high = np.percentile(self.conf, [1, 99]) if len(self.conf) else (0.0, 1.0)
         self.conf_limits = (float(low), float(max(high, low + 1e-6)))
         self.mode = "rgb"
         self.threshold = float(self.conf.min()) if len(self.conf) else 0.0
         self.layer = Points(
             to_napari_axes(points), name=f"{reconstruction.name} cloud", ndim=3,
-            size=point_size(points), border_width=0, border_width_is_relative=False,
+            size=point_size(lod.spacing), border_width=0, border_width_is_relative=False,
             border_color="transparent", shading="none",
             features={"confidence": self.conf}, face_color=self._rgba_of_rgb(),
             metadata={"reconstruction": reconstruction.name},
@@ -74,9 +65,9 @@ class CloudView:
 
     # -- labels ----------------------------------------------------------------------------
     def lift_frame(self, frame: int, store_labels: np.ndarray) -> None:
-        """Re-lift one frame's annotations onto its points (cheap: one view slice)."""
-        s = slice(int(self.frame_ptr[frame]), int(self.frame_ptr[frame + 1]))
-        self.lifted[s] = lift_view(store_labels, self.pixel[s])
+        """Re-lift one frame's annotations onto its shown points (from their stored pixels)."""
+        a, b = np.searchsorted(self.subset, self.frame_ptr[frame : frame + 2])
+        self.lifted[a:b] = lift_view(store_labels, self.subset_pixel[a:b])
         if self.mode == "label":
             self.set_mode("label")
 
@@ -88,8 +79,7 @@ class CloudView:
 
     def shown_labels(self) -> np.ndarray:
         """Labels of the shown points: propagated where the preview is on, else lifted."""
-        labels = self.lifted if self.propagated is None else self.propagated
-        return labels[self.subset]
+        return self.lifted if self.propagated is None else self.propagated[self.subset]
 
     # -- colour and filter -----------------------------------------------------------------
     def set_mode(self, mode: str) -> None:
