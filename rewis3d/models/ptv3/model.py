@@ -169,6 +169,8 @@ class PointTransformerV3(nn.Module):
         if grid_coord is None:
             grid_coord = grid_coordinates(coord, grid_size or self.config.grid_size)
         grid_coord = grid_coord.long()
+        if grid_coord.numel() and int(grid_coord.min()) < 0:
+            raise ValueError("grid_coord must be non-negative (subtract the minimum first)")
         serialization = serialize(grid_coord, batch, self.config.orders)
         if self._shuffle(shuffle_orders):
             serialization = serialization.shuffled()

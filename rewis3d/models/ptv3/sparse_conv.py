@@ -123,13 +123,17 @@ def _weight_slices(weight: torch.Tensor) -> torch.Tensor:
 
 
 class _SubmanifoldConvFunction(torch.autograd.Function):
-    """Saves only the voxel features; neighbour rows are re-gathered in backward."""
+    """Saves only the voxel features; neighbour rows are re-gathered in backward.
+
+    Computes in the features' dtype (autocast does not reach custom functions), returns the
+    weight gradient in the weight's dtype.
+    """
 
     @staticmethod
     def forward(ctx, feat, weight, kernel_map):  # noqa: ANN001, ANN205 - autograd signature
         ctx.save_for_backward(feat, weight)
         ctx.kernel_map = kernel_map
-        slices = _weight_slices(weight)
+        slices = _weight_slices(weight.to(feat.dtype))
         out = feat @ slices[kernel_map.centre]
         for o, out_index, in_index in kernel_map.pairs():
             out.index_add_(0, out_index, feat[in_index] @ slices[o])
@@ -139,7 +143,8 @@ class _SubmanifoldConvFunction(torch.autograd.Function):
     def backward(ctx, grad_out):  # noqa: ANN001, ANN205 - autograd signature
         feat, weight = ctx.saved_tensors
         kernel_map = ctx.kernel_map
-        slices = _weight_slices(weight)
+        slices = _weight_slices(weight.to(feat.dtype))
+        grad_out = grad_out.to(feat.dtype)
         centre = kernel_map.centre
         want_feat, want_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
         grad_feat = grad_out @ slices[centre].t() if want_feat else None
@@ -156,6 +161,7 @@ class _SubmanifoldConvFunction(torch.autograd.Function):
         if want_weight:
             k = weight.shape[1]
             grad_weight = grad_slices.view(k, k, k, *slices.shape[1:]).permute(4, 0, 1, 2, 3)
+            grad_weight = grad_weight.to(weight.dtype)
         return grad_feat, grad_weight, None
 
 

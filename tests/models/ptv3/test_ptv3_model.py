@@ -108,3 +108,9 @@ def test_tiny_preset_overfits_a_synthetic_scene(one_torch_thread):
     with torch.no_grad():
         accuracy = (model(feat, coord).argmax(dim=1) == labels).float().mean().item()
     assert accuracy >= 0.9
+
+
+def test_negative_grid_coordinates_are_refused():
+    coord = torch.rand(20, 3)
+    with pytest.raises(ValueError, match="non-negative"):
+        small_model()(coord, coord, grid_coord=torch.full((20, 3), -1))

@@ -73,3 +73,14 @@ def test_layer_keeps_the_spconv_weight_layout():
     layer = SubMConv3d(6, 32, kernel_size=5, bias=False)
     assert layer.weight.shape == (32, 5, 5, 5, 6)
     assert layer.bias is None
+
+
+def test_runs_in_the_features_dtype_and_returns_weight_grads_in_the_weights_dtype():
+    cells = random_cells(50, 6, seed=2)
+    grid = build_voxel_grid(cells, torch.zeros(50, dtype=torch.long))
+    feat = torch.randn(50, 4, dtype=torch.bfloat16, requires_grad=True)
+    weight = torch.randn(3, 3, 3, 3, 4, requires_grad=True)
+    out = submanifold_conv3d(feat, grid, weight)
+    assert out.dtype == torch.bfloat16
+    out.float().sum().backward()
+    assert feat.grad.dtype == torch.bfloat16 and weight.grad.dtype == torch.float32
