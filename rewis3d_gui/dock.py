@@ -8,17 +8,20 @@ from qtpy.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from rewis3d_gui.annotate_panel import AnnotatePanel
 from rewis3d_gui.classes_panel import ClassesPanel
+from rewis3d_gui.predictions import PredictionsPanel
 from rewis3d_gui.preview_panel import PreviewPanel
 from rewis3d_gui.project_panel import ProjectPanel
 from rewis3d_gui.reconstruction_panel import ReconstructionPanel
+from rewis3d_gui.review_panel import ReviewPanel
 from rewis3d_gui.session import Session
+from rewis3d_gui.training_panel import TrainingPanel
 
 if TYPE_CHECKING:
     import napari
 
 
 class Rewis3dDock(QWidget):
-    """Project | Label (classes, tools, preview) | 3D (reconstruction)."""
+    """Project | Label (classes, tools, preview) | 3D (reconstruction) | Train | Review."""
 
     def __init__(self, napari_viewer: napari.Viewer):
         super().__init__()
@@ -36,7 +39,22 @@ class Rewis3dDock(QWidget):
         self.tabs.addTab(self.project_panel, "Project")
         self.tabs.addTab(label_tab, "Label")
         self.tabs.addTab(self.reconstruction_panel, "3D")
+        self._add_training_tabs()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
         self.session.scene_changed.connect(lambda: self.tabs.setCurrentIndex(1))
+
+    def _add_training_tabs(self) -> None:
+        """Train (jobs) and Review (predictions, ranking, accept, retrain), wired together."""
+        self.training_panel = TrainingPanel(self.session)
+        self.predictions_panel = PredictionsPanel(self.session)
+        self.review_panel = ReviewPanel(self.session, retrain=self.training_panel.retrain)
+        self.predictions_panel.runs_changed.connect(self.review_panel.set_runs)
+        self.training_panel.job_ended.connect(lambda *_: self.predictions_panel.refresh())
+        review_tab = QWidget()
+        review_layout = QVBoxLayout(review_tab)
+        review_layout.addWidget(self.predictions_panel)
+        review_layout.addWidget(self.review_panel)
+        self.tabs.addTab(self.training_panel, "Train")
+        self.tabs.addTab(review_tab, "Review")

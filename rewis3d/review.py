@@ -1,0 +1,117 @@
+"""The review loop without a screen: rank frames by how unsure a run's predictions are, take a
+prediction into the annotations inside a region, and set up a retraining run from a checkpoint.
+
+What is ranked: ``predict`` stores the max softmax probability per pixel (``confidence``), so a
+frame's uncertainty is the mean of ``1 - confidence`` over its predicted pixels (least-confidence;
+the full 2D entropy would need every class probability, which is not stored). Disagreement
+is the share of pixels where a second run (e.g. the EMA baseline vs Rewis3d) predicts another
+class; the 2D/3D teacher disagreement is not stored by ``predict``, so it is not used here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from rewis3d.store import IGNORE_INDEX, InputError, Scene
+
+ACCEPT_TOOL = "accept-prediction"
+UNSURE_BELOW = 0.5  # a pixel whose max probability is below this counts as unsure
+
+
+@dataclass(frozen=True)
+class FrameScore:
+    """How much a frame needs a person's look: higher ``score`` = look first."""
+
+    frame: int
+    uncertainty: float  # mean 1 - max probability over predicted pixels
+    unsure_share: float  # share of predicted pixels with max probability < UNSURE_BELOW
+    disagreement: float | None  # share of pixels where the compared run predicts another class
+    labelled: bool  # the frame already has annotations
+
+    @property
+    def score(self) -> float:
+        return self.uncertainty + (self.disagreement or 0.0)
+
+
+def frame_score(frame: int, labels: np.ndarray, confidence: np.ndarray,
+                other_labels: np.ndarray | None = None, labelled: bool = False) -> FrameScore:
+    """Score one frame from its predicted labels and confidence ((H, W) each)."""
+    predicted = np.asarray(labels) != IGNORE_INDEX
+    conf = np.asarray(confidence, dtype=np.float32)[predicted]
+    if conf.size == 0:
+        return FrameScore(frame, 0.0, 0.0, None, labelled)
+    disagreement = None
+    if other_labels is not None:
+        both = predicted & (np.asarray(other_labels) != IGNORE_INDEX)
+        if both.any():
+            disagreement = float(np.mean(np.asarray(labels)[both] != np.asarray(other_labels)[both]))
+    return FrameScore(frame, float(np.mean(1.0 - conf)), float(np.mean(conf < UNSURE_BELOW)),
+                      disagreement, labelled)
+
+
+def rank_frames(scene: Scene, run: str, compare_run: str | None = None) -> list[FrameScore]:
+    """Every frame of ``scene`` scored from ``run``'s predictions, most uncertain first."""
+    prediction = scene.predictions(run)
+    other = scene.predictions(compare_run) if compare_run else None
+    labelled = set(scene.annotations.labelled_frames())
+    scores = [
+        frame_score(f, prediction.labels[f], prediction.confidence[f],
+                    None if other is None else other.labels[f], f in labelled)
+        for f in range(scene.num_frames)
+    ]
+    return sorted(scores, key=lambda s: (-s.score, s.frame))
+
+
+def next_uncertain_frame(ranking: list[FrameScore], seen: set[int]) -> int | None:
+    """The most uncertain frame not yet seen (None when every frame was looked at)."""
+    return next((s.frame for s in ranking if s.frame not in seen), None)
+
+
+def accept_prediction(scene: Scene, run: str, frame: int, region: np.ndarray,
+                      tool: str = ACCEPT_TOOL) -> dict[int, int]:
+    """Copy ``run``'s predicted classes inside ``region`` ((H, W) bool) into the annotations.
+
+    One journalled stroke per class, so the accepted labels are as crash-safe and undoable as
+    drawn ones. Returns pixels accepted per class id.
+    """
+    region = np.asarray(region, dtype=bool)
+    if region.shape != tuple(scene.image_size):
+        raise InputError(f"the region is {region.shape}, frame {frame} is {scene.image_size}")
+    predicted = np.asarray(scene.predictions(run).labels[frame])
+    accepted = {}
+    for class_id in np.unique(predicted[region]):
+        if class_id == IGNORE_INDEX:
+            continue  # pixels the run did not predict stay as they are
+        mask = region & (predicted == class_id)
+        scene.annotations.add_stroke(frame, int(class_id), mask, tool=tool)
+        accepted[int(class_id)] = int(mask.sum())
+    return accepted
+
+
+def retrain_config(run_dir: Path, weights_dir: Path, out: Path) -> Path:
+    """A config for a new run: ``run_dir``'s settings, starting from its exported 2D weights.
+
+    A finished run cannot train further under its own config (resuming refuses changed
+    settings), so corrections are learnt by a new run that starts from the old 2D student.
+    """
+    source = Path(run_dir) / "config.yaml"
+    if not source.is_file():
+        raise InputError(f"run {Path(run_dir).name!r} has no config.yaml; retrain needs a "
+                         "training run")
+    config = yaml.safe_load(source.read_text()) or {}
+    config.setdefault("model", {})["pretrained_2d"] = str(Path(weights_dir).absolute())
+    out.write_text(yaml.safe_dump(config, sort_keys=False))
+    return out
+
+
+def next_run_name(existing: list[str], run: str) -> str:
+    """``run-r1``, ``run-r2``, ...: the first retraining name not taken."""
+    base = run.rsplit("-r", 1)[0] if run.rsplit("-r", 1)[-1].isdigit() else run
+    n = 1
+    while f"{base}-r{n}" in existing:
+        n += 1
+    return f"{base}-r{n}"

@@ -1,0 +1,409 @@
+"""Train panel: start ``rewis3d train`` as a background job and follow it live.
+
+Training runs in its own process (``rewis3d.jobs``), never in the viewer's: a QTimer polls the
+job's events and status a few times a second, so the viewer stays responsive. A job is a chain
+of steps on one run (train, then predict), so predictions appear without a manual step; a job
+that outlives the viewer is found again when the project is reopened.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from psygnal import Signal
+from qtpy.QtCore import QTimer
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rewis3d_gui.plots import LinePlot
+from rewis3d_gui.session import Session
+
+POLL_MS = 250
+LOSS_TERMS = ("loss", "sup_2d", "cons_2d", "cmc_2d", "sup_3d", "cons_3d", "cmc_3d")
+Step = tuple[list[str], str, str]  # (command arguments, run, what it does in words)
+
+
+def train_args(project: Path, run: str, preset: str, steps: int | None, baseline: bool,
+               sampling: str, conf: str, config_file: Path | None = None) -> list[str]:
+    """The ``rewis3d train`` arguments of the panel's settings."""
+    args = ["train", str(project), "--preset", preset, "--run", run, "--sampling", sampling,
+            "--conf", conf, "--baseline", "ema" if baseline else "none"]
+    if steps:
+        args += ["--steps", str(steps)]
+    if config_file is not None:
+        args += ["--config", str(config_file)]
+    return args
+
+
+def predict_args(project: Path, run: str) -> list[str]:
+    return ["predict", str(project), "--run", run]
+
+
+def error_line(log_tail: list[str]) -> str | None:
+    """The CLI's one-line ``error: ...`` (what to do), if the job printed one."""
+    return next((line[len("error: "):] for line in reversed(log_tail)
+                 if line.startswith("error: ")), None)
+
+
+class TrainingPanel(QWidget):
+    """Settings, Start / Cancel / Resume, progress with ETA, live loss and mIoU plots."""
+
+    job_ended = Signal(str, str)  # run, final state (finished, failed, cancelled)
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.job_command: list[str] | None = None  # None: `rewis3d` (tests use a fake worker)
+        self.cancel_grace_s = 10.0
+        self.manager = None
+        self.job = None
+        self.pending: list[Step] = []
+        self._eta_origin: tuple[float, int] | None = None  # (time, step) of the first event
+        self._cancel_worker = None
+        self._build_widgets()
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self.poll)
+        session.project_changed.connect(self.reattach)
+        if session.project is not None:
+            self.reattach()
+
+    def _build_widgets(self) -> None:
+        from rewis3d.train.config import PRESETS
+
+        self.preset = QComboBox()
+        self.preset.addItems(list(PRESETS))
+        self.preset.currentTextChanged.connect(self._load_preset_defaults)
+        self.steps = QSpinBox()
+        self.steps.setRange(0, 1_000_000)
+        self.steps.setSpecialValueText("preset")
+        self.lambda_2d, self.lambda_3d = QDoubleSpinBox(), QDoubleSpinBox()
+        for box in (self.lambda_2d, self.lambda_3d):
+            box.setRange(0.0, 10.0)
+            box.setDecimals(3)
+            box.setSingleStep(0.025)
+        self.conf = QComboBox()
+        self.conf.addItems(["dual", "pred", "recon", "none"])
+        self.sampling = QComboBox()
+        self.sampling.addItems(["view-aware", "random"])
+        self.baseline = QCheckBox("EMA baseline (2D only, no 3D branch)")
+        self.run_name = QLineEdit()
+        self.run_name.setPlaceholderText("run name, e.g. rewis3d-1")
+        form = QFormLayout()
+        form.addRow("Preset", self.preset)
+        form.addRow("Steps", self.steps)
+        form.addRow("CMC weight 3D→2D", self.lambda_2d)
+        form.addRow("CMC weight 2D→3D", self.lambda_3d)
+        form.addRow("Confidence", self.conf)
+        form.addRow("Sampling", self.sampling)
+        form.addRow("", self.baseline)
+        form.addRow("Run", self.run_name)
+        self.start_button = QPushButton("Start training")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.clicked.connect(self.resume)
+        buttons = QHBoxLayout()
+        for button in (self.start_button, self.cancel_button, self.resume_button):
+            buttons.addWidget(button)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m steps")
+        self.status = QLabel("No job yet.")
+        self.status.setWordWrap(True)
+        self.loss_plot = LinePlot("losses")
+        self.miou_plot = LinePlot("mIoU on frames with dense gt (%)", y_range=(0.0, 100.0))
+        self.log_tail = QPlainTextEdit()
+        self.log_tail.setReadOnly(True)
+        self.log_tail.setMaximumHeight(120)
+        self.log_tail.setVisible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<b>Training</b> (runs in the background; you can keep "
+                                "labelling or close napari)"))
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.loss_plot)
+        layout.addWidget(self.miou_plot)
+        layout.addWidget(self.log_tail)
+        layout.addStretch(1)
+        self._load_preset_defaults(self.preset.currentText())
+        self._set_running(False)
+
+    def _load_preset_defaults(self, name: str) -> None:
+        """Show the preset's own CMC weights, so an untouched box means 'as the preset'."""
+        from rewis3d.train.config import preset
+
+        method = preset(name).method
+        self.lambda_2d.setValue(method.lambda_2d)
+        self.lambda_3d.setValue(method.lambda_3d)
+
+    # -- starting --------------------------------------------------------------------------
+    def _manager(self):
+        from rewis3d.jobs import JobManager
+
+        project = self.session.project
+        if project is None:
+            raise _no_project()
+        if self.manager is None or self.manager.project != Path(project.path).absolute():
+            self.manager = JobManager(project.path, command=self.job_command,
+                                      grace_s=self.cancel_grace_s)
+        return self.manager
+
+    def start(self) -> bool:
+        """Check the project, then start train -> predict for the run in the Run box."""
+        with self.session.user_errors("start training"):
+            project = self.session.project
+            if project is None:
+                raise _no_project()
+            run = self.run_name.text().strip() or time.strftime("run-%Y%m%d-%H%M%S")
+            self.run_name.setText(run)
+            self._check_trainable()
+            args = train_args(project.path, run, self.preset.currentText(),
+                              self.steps.value() or None, self.baseline.isChecked(),
+                              self.sampling.currentText(), self.conf.currentText(),
+                              self._overrides_file(run))
+            self.start_chain([(args, run, "training"),
+                              (predict_args(project.path, run), run, "predicting")])
+            return True
+        return False
+
+    def resume(self) -> bool:
+        """Continue the run in the Run box from its last checkpoint, then predict again."""
+        with self.session.user_errors("resume"):
+            run = self.run_name.text().strip()
+            project = self.session.project
+            if project is None or not run:
+                raise _input("choose the run to resume in the Run box")
+            self.start_chain([(["train", str(project.path), "--resume", run], run, "resuming"),
+                              (predict_args(project.path, run), run, "predicting")])
+            return True
+        return False
+
+    def start_chain(self, steps: list[Step]) -> None:
+        """Start the first step now; each of the others starts when the one before finishes."""
+        self.pending = list(steps)
+        self._start_next()
+
+    def _start_next(self) -> None:
+        args, run, doing = self.pending.pop(0)
+        try:
+            self.job = self._manager().start(args, run)
+        except Exception:
+            self.pending = []  # what comes after a step that did not start is moot
+            raise
+        self.run_name.setText(run)
+        if doing == "training":
+            self._clear_plots()
+        self._follow(f"{run}: {doing}…")
+
+    def retrain(self, run: str) -> bool:
+        """Corrections in, new run out: export ``run``'s 2D student, train from it, predict."""
+        from rewis3d.review import next_run_name, retrain_config
+
+        with self.session.user_errors(f"retrain from {run!r}"):
+            project = self.session.project
+            if project is None:
+                raise _no_project()
+            self._check_trainable()
+            run_dir = project.runs_dir / run
+            weights = run_dir / "weights-2d"
+            new_run = next_run_name(project.run_names(), run)
+            config = retrain_config(run_dir, weights, run_dir / f"retrain-{new_run}.yaml")
+            self.start_chain([
+                (["export", str(project.path), str(weights), "--run", run, "--overwrite"], run,
+                 "exporting its 2D weights"),
+                (["train", str(project.path), "--config", str(config), "--run", new_run],
+                 new_run, "training"),
+                (predict_args(project.path, new_run), new_run, "predicting"),
+            ])
+            return True
+        return False
+
+    def _check_trainable(self) -> None:
+        """Say what to do before starting a job that would fail at once."""
+        project = self.session.project
+        scenes = [project.scene(name) for name in project.scene_names()]
+        if not any(scene.annotations.labelled_frames() for scene in scenes):
+            raise _input("no frame has labels yet: draw some in the Label tab first")
+        if not self.baseline.isChecked() and not any(s.reconstruction_names() for s in scenes):
+            raise _input("Rewis3d trains through a 3D reconstruction and there is none: run one "
+                         "in the 3D tab first (or tick 'EMA baseline' to train 2D only)")
+
+    def _overrides_file(self, run: str) -> Path | None:
+        """A YAML of what the CLI has no flag for (CMC weights, the reconstruction), if changed."""
+        from rewis3d.train.config import preset
+
+        config = preset(self.preset.currentText())
+        overrides: dict = {}
+        for key, box in (("lambda_2d", self.lambda_2d), ("lambda_3d", self.lambda_3d)):
+            if abs(box.value() - getattr(config.method, key)) > 1e-9:
+                overrides.setdefault("method", {})[key] = round(box.value(), 6)
+        recon = self.session.reconstruction_name
+        if recon and recon != config.data.reconstruction:
+            overrides["data"] = {"reconstruction": recon}
+        if not overrides:
+            return None
+        with tempfile.NamedTemporaryFile("w", prefix=f"rewis3d-{run}-", suffix=".yaml",
+                                         delete=False) as handle:
+            yaml.safe_dump(overrides, handle)
+        return Path(handle.name)
+
+    # -- following -------------------------------------------------------------------------
+    def reattach(self) -> None:
+        """On opening a project: follow its newest unfinished job, or show the last outcome."""
+        self.timer.stop()
+        self.job, self.pending, self.manager = None, [], None
+        if self.session.project is None:
+            return
+        with self.session.user_errors("look for training jobs"):
+            jobs = self._manager().list()
+            if not jobs:
+                self.status.setText("No job yet.")
+                return
+            running = [s for s in jobs if not s.done]
+            latest = running[-1] if running else jobs[-1]
+            self.job = self.manager.attach(latest.run)
+            self.run_name.setText(latest.run)
+            self._clear_plots()
+            if running:
+                self._follow(f"{latest.run}: re-attached to the running job (pid {latest.pid}).")
+            else:
+                self.poll()  # replay its events into the plots, show its outcome
+                self._show_end(self.job.status())
+
+    def _follow(self, text: str) -> None:
+        self.status.setText(text)
+        self.log_tail.setVisible(False)
+        self._eta_origin = None
+        self._set_running(True)
+        self.timer.start()
+
+    def poll(self) -> None:
+        """One timer tick: new events into the plots, then the job's state (never blocks)."""
+        if self.job is None:
+            return
+        events = self.job.poll()
+        if self.job.stream.restarted:
+            self._clear_plots()
+        for event in events:
+            self._show_event(event)
+        status = self.job.status()
+        if not status.done:
+            return
+        self.timer.stop()
+        if status.state == "finished" and self.pending:
+            with self.session.user_errors(f"start {self.pending[0][2]}"):
+                self._start_next()
+                return
+        self.pending = []
+        self._show_end(status)
+        self.job_ended.emit(status.run, status.state)
+
+    def _show_event(self, event: dict) -> None:
+        kind, step = event.get("kind"), event.get("step")
+        if kind == "step" and step is not None:
+            total = int(event.get("total_steps") or step or 1)
+            self.progress.setRange(0, total)
+            self.progress.setValue(int(step))
+            self.status.setText(f"{self.run_name.text()}: step {step}/{total}"
+                                f"{self._eta(event, int(step), total)}")
+            for term in LOSS_TERMS:
+                if term in event:
+                    self.loss_plot.add_point(term, step, event[term])
+        elif kind == "eval" and step is not None:
+            for key, name in (("miou_2d", "2D"), ("miou_3d", "3D")):
+                if event.get(key) is not None:
+                    self.miou_plot.add_point(name, step, 100 * event[key])
+
+    def _eta(self, event: dict, step: int, total: int) -> str:
+        now = float(event.get("time") or time.time())
+        if self._eta_origin is None or step <= self._eta_origin[1]:
+            self._eta_origin = (now, step)
+            return ""
+        t0, s0 = self._eta_origin
+        left = (now - t0) / (step - s0) * (total - step)
+        return f" · about {_duration(left)} left"
+
+    def _show_end(self, status) -> None:
+        from napari.utils.notifications import show_error, show_info
+
+        self._set_running(False)
+        if status.state == "finished":
+            self.progress.setValue(self.progress.maximum())
+            self.status.setText(f"{status.run}: finished; its predictions are in the viewer.")
+            show_info(f"Training run {status.run!r} finished; predictions loaded.")
+        elif status.state == "cancelled":
+            self.status.setText(f"{status.run}: cancelled. Resume continues from its last "
+                                "checkpoint.")
+        elif status.state == "failed":
+            why = error_line(status.log_tail) or status.reason or "it failed"
+            self.status.setText(f"<span style='color:#ff6b6b'>{status.run} failed: {why}</span>")
+            self.log_tail.setPlainText("\n".join(status.log_tail))
+            self.log_tail.setVisible(True)
+            show_error(f"Training run {status.run!r} failed: {why}")
+
+    def _clear_plots(self) -> None:
+        self.loss_plot.clear()
+        self.miou_plot.clear()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.resume_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+
+    # -- cancelling ------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """End the job's processes in a worker thread (it may wait out the grace period)."""
+        from napari.qt.threading import create_worker
+
+        if self.job is None:
+            return
+        self.pending = []
+        self.cancel_button.setEnabled(False)
+        self.status.setText(f"{self.job.run}: cancelling…")
+        self._cancel_worker = create_worker(self.job.cancel, self.cancel_grace_s)
+        self._cancel_worker.start()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Closing the panel stops watching; the job itself goes on (reopen to re-attach)."""
+        self.timer.stop()
+        super().closeEvent(event)
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 90:
+        return f"{seconds} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _input(message: str):
+    from rewis3d.store import InputError
+
+    return InputError(message)
+
+
+def _no_project():
+    return _input("open or create a project first (Project tab)")
