@@ -384,11 +384,6 @@ class TrainingPanel(QWidget):
         self._cancel_worker = create_worker(self.job.cancel, self.cancel_grace_s)
         self._cancel_worker.start()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        """Closing the panel stops watching; the job itself goes on (reopen to re-attach)."""
-        self.timer.stop()
-        super().closeEvent(event)
-
 
 def _duration(seconds: float) -> str:
     seconds = max(0, int(seconds))

@@ -1,0 +1,177 @@
+"""Train panel: jobs start, report progress, end in predictions, cancel, crash and re-attach.
+
+The jobs run tests/jobs/fake_worker.py through a small adapter (it drops the training flags the
+fake does not know, and answers `predict` by writing predictions into the store).
+"""
+
+import sys
+import time
+
+import numpy as np
+import pytest
+from qtpy.QtCore import QTimer
+
+from rewis3d.jobs import JobManager
+from rewis3d.store import Project
+from tests.conftest import REPO
+from tests.jobs.jobs_helpers import gone
+
+pytestmark = pytest.mark.gui
+
+ADAPTER = f"""
+import os, sys
+from pathlib import Path
+sys.path.insert(0, {str(REPO)!r})
+from tests.jobs import fake_worker
+words = sys.argv[1:]
+sub, project = words[0], Path(words[1])
+opts = dict(zip(words[2::2], words[3::2]))
+run = opts.get("--run") or opts.get("--resume")
+if sub == "predict":
+    from rewis3d.store import Project
+    for scene in Project.open(project).scene_names():
+        fake_worker.write_prediction(project, scene, run, 0.0)
+    sys.exit(0)
+args = ["train", str(project), "--interval", os.environ.get("FAKE_INTERVAL", "0.05")]
+for flag in ("--run", "--resume", "--steps"):
+    if flag in opts:
+        args += [flag, opts[flag]]
+if os.environ.get("FAKE_CRASH_AT"):
+    args += ["--crash-at", os.environ["FAKE_CRASH_AT"]]
+if os.environ.get("FAKE_SPAWN_CHILD"):
+    args.append("--spawn-child")
+sys.argv = ["fake_worker", *args]
+sys.exit(fake_worker.main())
+"""
+FAKE_TRAIN = [sys.executable, "-c", ADAPTER]
+
+
+@pytest.fixture
+def messages():
+    from napari.utils.notifications import notification_manager
+
+    start = len(notification_manager.records)
+    return lambda: [str(n.message) for n in notification_manager.records[start:]]
+
+
+@pytest.fixture
+def train(dock, street_project):
+    """The dock on the street project (frame 0 labelled), its jobs faked; jobs end at teardown."""
+    Project.open(street_project).scene("street").annotations.add_stroke(
+        0, 0, np.array([[40, 10], [40, 11]]))
+    panel = dock.training_panel
+    panel.job_command = FAKE_TRAIN
+    panel.cancel_grace_s = 2.0
+    dock.project_panel.open_project(street_project)
+    panel.steps.setValue(20)
+    yield panel
+    panel.timer.stop()
+    manager = JobManager(street_project, command=FAKE_TRAIN)
+    for status in manager.list():
+        if not status.done:
+            manager.cancel(status.run, grace_s=1.0)
+
+
+def test_progress_while_responsive_then_predictions_appear(train, dock, qtbot, monkeypatch):
+    monkeypatch.setenv("FAKE_INTERVAL", "0.08")
+    ticks = []
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(lambda: ticks.append(time.monotonic()))
+    heartbeat.start(20)
+    train.run_name.setText("r1")
+    assert train.start()
+    assert not train.start_button.isEnabled() and train.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: train.progress.value() >= 5, timeout=30_000)
+    assert train.progress.maximum() == 20
+    assert "step" in train.status.text() and "left" in train.status.text()  # an ETA
+    gaps = np.diff(ticks)
+    assert len(ticks) > 10 and gaps.max() < 0.5, "the event loop stalled while the job ran"
+
+    viewer = dock.session.viewer
+    qtbot.waitUntil(lambda: "r1 prediction" in viewer.layers, timeout=30_000)
+    heartbeat.stop()
+    assert "r1 confidence" in viewer.layers
+    layer = viewer.layers["r1 prediction"]
+    assert layer.visible and not layer.editable
+    assert set(np.unique(layer.data[1])) == {2}  # fake: class frame % 2 -> layer value + 1
+    assert "finished" in train.status.text() and train.start_button.isEnabled()
+    assert dock.review_panel.run.currentText() == "r1"
+
+
+def test_cancel_ends_every_process_and_keeps_the_store_valid(train, street_project, qtbot,
+                                                            monkeypatch):
+    monkeypatch.setenv("FAKE_INTERVAL", "0.05")
+    monkeypatch.setenv("FAKE_SPAWN_CHILD", "1")
+    train.steps.setValue(100_000)
+    train.run_name.setText("long")
+    assert train.start()
+    manager = JobManager(street_project)
+    events = lambda: manager.events("long")[0]  # noqa: E731
+    qtbot.waitUntil(lambda: any(e.get("kind") == "step" for e in events()), timeout=30_000)
+    child = next(e["pid"] for e in events() if e.get("kind") == "child")
+    supervisor = manager.status("long").pid
+    train.cancel_button.click()
+    qtbot.waitUntil(lambda: "cancelled" in train.status.text(), timeout=30_000)
+    assert gone(child) and gone(supervisor)
+    assert manager.status("long").state == "cancelled"
+    assert Project.open(street_project).scene("street").prediction_names() == []
+    assert train.resume_button.isEnabled()
+
+
+def test_reopened_widget_reattaches_to_the_running_job(train, dock, street_project, qtbot,
+                                                       monkeypatch):
+    from rewis3d_gui.dock import Rewis3dDock
+
+    monkeypatch.setenv("FAKE_INTERVAL", "0.05")
+    train.steps.setValue(100_000)
+    train.run_name.setText("bg")
+    assert train.start()
+    qtbot.waitUntil(lambda: train.progress.value() >= 2, timeout=30_000)
+    viewer = dock.session.viewer
+    viewer.window.remove_dock_widget(dock)  # closing the panel leaves the job running
+    train.timer.stop()  # the old panel is gone; only the job goes on
+    assert JobManager(street_project).status("bg").state == "running"
+
+    again = Rewis3dDock(viewer)
+    viewer.window.add_dock_widget(again, name="Rewis3d")
+    again.training_panel.job_command = FAKE_TRAIN
+    again.project_panel.open_project(street_project)
+    panel = again.training_panel
+    assert panel.job is not None and panel.job.run == "bg" and panel.timer.isActive()
+    assert "re-attached" in panel.status.text()
+    qtbot.waitUntil(lambda: panel.progress.value() >= 2, timeout=10_000)  # replayed events
+    seen = panel.progress.value()
+    qtbot.waitUntil(lambda: panel.progress.value() > seen + 3, timeout=30_000)  # live ones
+    panel.cancel_grace_s = 1.0
+    panel.cancel()
+    qtbot.waitUntil(lambda: "cancelled" in panel.status.text(), timeout=30_000)
+
+
+def test_crash_shows_why_with_the_log_tail(train, qtbot, monkeypatch, messages):
+    monkeypatch.setenv("FAKE_CRASH_AT", "3")
+    train.run_name.setText("bad")
+    assert train.start()
+    qtbot.waitUntil(lambda: "failed" in train.status.text(), timeout=30_000)
+    assert train.log_tail.isVisible() or not train.isVisible()
+    tail = train.log_tail.toPlainText()
+    assert "fake crash at step 3" in tail and "exited with code" in train.status.text()
+    assert any("Training run 'bad' failed" in m for m in messages())
+    assert train.pending == []  # predict was not started after the crash
+
+
+def test_busy_run_name_is_refused(train, street_project, qtbot, monkeypatch, messages):
+    monkeypatch.setenv("FAKE_INTERVAL", "0.05")
+    other = JobManager(street_project, command=FAKE_TRAIN)
+    other.start(["train", str(street_project), "--run", "taken", "--steps", "100000"], "taken")
+    train.run_name.setText("taken")
+    assert not train.start()
+    assert any("being written by another job" in m for m in messages())
+    assert train.job is None or train.job.run != "taken" or not train.timer.isActive()
+
+
+def test_nothing_labelled_says_what_to_do(dock, tmp_path, street_project, messages):
+    dock.training_panel.job_command = FAKE_TRAIN
+    dock.project_panel.open_project(street_project)
+    assert not dock.training_panel.start()
+    assert any("no frame has labels yet" in m and "Label tab" in m for m in messages())
+    assert JobManager(street_project).list() == []
