@@ -87,10 +87,12 @@ def run_worker(preset_name: str, num_points: int, mode: str, patch: int, device:
     return result
 
 
-def run_case(args, preset_name: str, num_points: int, mode: str, patch: int, device: str):
+def run_case(
+    args, preset_name: str, num_points: int, mode: str, patch: int, device: str, threads: int
+):
     command = [
         sys.executable, __file__, "--worker", preset_name, str(num_points), mode,
-        str(patch), device, "--threads", str(args.threads),
+        str(patch), device, "--threads", str(threads),
     ]  # fmt: skip
     try:
         done = subprocess.run(
@@ -107,6 +109,12 @@ def format_cell(result: dict, key: str, pattern: str) -> str:
     return pattern.format(result[key]) if result.get("status") == "ok" else result["status"]
 
 
+def format_memory(result: dict) -> str:
+    if result.get("status") != "ok":
+        return result["status"]
+    return f"{result['peak_mb']:,.0f} (+{result['delta_mb']:,.0f})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="only 5K and 20K points")
@@ -117,13 +125,16 @@ def main() -> None:
         help="patch sizes to run; 0 = the preset's own (base 1024, tiny 128)",
     )  # fmt: skip
     parser.add_argument("--time-limit", type=float, default=600, help="seconds per case")
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--threads", nargs="+", type=int, default=[1, os.cpu_count() or 1],
+        help="torch intra-op threads per case (on a busy shared machine 1 can be much faster)",
+    )  # fmt: skip
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     import torch
 
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads[0])
     if args.worker:
         name, points, mode, patch, device = args.worker
         print(json.dumps(run_worker(name, int(points), mode, int(patch), device)))
@@ -131,27 +142,32 @@ def main() -> None:
 
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
-    print(f"torch {torch.__version__}, {args.threads} threads, time limit {args.time_limit:.0f} s")
-    header = "| preset | patch | points | device | fwd s | fwd peak MB (+delta) | "
+    print(
+        f"torch {torch.__version__}, {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.1f}, time limit {args.time_limit:.0f} s per case"
+    )
+    header = "| preset | patch | points | device | threads | fwd s | fwd peak MB (+delta) | "
     header += "fwd+bwd s | fwd+bwd peak MB (+delta) |"
     print(header)
-    print("|" + "---|" * 8)
-    for device in devices:
-        for name in args.presets:
-            for patch in args.patch:
-                for points in sizes:
-                    fwd = run_case(args, name, points, "fwd", patch, device)
-                    both = run_case(args, name, points, "fwd+bwd", patch, device)
-                    cells = [
-                        name, str(patch or "preset"), f"{points:,}", device,
-                        format_cell(fwd, "seconds", "{:.2f}"),
-                        format_cell(fwd, "peak_mb", "{:,.0f}")
-                        + (f" (+{fwd['delta_mb']:,.0f})" if fwd["status"] == "ok" else ""),
-                        format_cell(both, "seconds", "{:.2f}"),
-                        format_cell(both, "peak_mb", "{:,.0f}")
-                        + (f" (+{both['delta_mb']:,.0f})" if both["status"] == "ok" else ""),
-                    ]  # fmt: skip
-                    print("| " + " | ".join(cells) + " |", flush=True)
+    print("|" + "---|" * 9)
+    cases = [
+        (device, name, patch, points, threads)
+        for device in devices
+        for name in args.presets
+        for patch in args.patch
+        for points in sizes
+        for threads in (args.threads if device == "cpu" else args.threads[:1])
+    ]
+    for device, name, patch, points, threads in cases:
+        fwd = run_case(args, name, points, "fwd", patch, device, threads)
+        both = run_case(args, name, points, "fwd+bwd", patch, device, threads)
+        cells = [
+            name, str(patch or "preset"), f"{points:,}", device, str(threads),
+            format_cell(fwd, "seconds", "{:.2f}"), format_memory(fwd),
+            format_cell(both, "seconds", "{:.2f}"), format_memory(both),
+        ]  # fmt: skip
+        print("| " + " | ".join(cells) + " |", flush=True)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
