@@ -26,6 +26,7 @@ from rewis3d_gui.session import Session
 
 NO_COMPARISON = "(none)"
 REGION_NAME = "review region"
+REGION_COLORS = {None: (0, 0, 0, 0), 0: (0, 0, 0, 0), 1: (1.0, 0.9, 0.1, 1.0)}  # bright yellow
 
 
 class ReviewPanel(QWidget):
@@ -78,7 +79,10 @@ class ReviewPanel(QWidget):
 
     def set_runs(self, runs: list[str]) -> None:
         """The runs that have predictions (from the predictions panel); re-rank the chosen one."""
-        chosen, compared = self.run.currentText(), self.compare.currentText()
+        before = {self.run.itemText(i) for i in range(self.run.count())}
+        new = [run for run in runs if run not in before]
+        chosen = new[-1] if new else self.run.currentText()  # a run that just ended comes first
+        compared = self.compare.currentText()
         self.run.clear()
         self.run.addItems(runs)
         self.compare.clear()
@@ -138,13 +142,16 @@ class ReviewPanel(QWidget):
     # -- accepting -------------------------------------------------------------------------
     def brush_region(self) -> None:
         """A scratch Labels layer to paint the region to accept (any value marks it)."""
+        from napari.utils.colormaps import DirectLabelColormap
+
         session = self.session
         if session.scene is None:
             return
         if self.region_layer is None or self.region_layer not in session.viewer.layers:
             shape = (session.scene.num_frames, *session.scene.image_size)
             self.region_layer = session.viewer.add_labels(
-                np.zeros(shape, np.uint8), name=REGION_NAME, opacity=0.5)
+                np.zeros(shape, np.uint8), name=REGION_NAME, opacity=0.7,
+                colormap=DirectLabelColormap(color_dict=REGION_COLORS))
             self.region_layer.brush_size = 8
         self.region_layer.selected_label = 1
         self.region_layer.mode = "paint"

@@ -157,14 +157,15 @@ class TrainingPanel(QWidget):
 
     # -- starting --------------------------------------------------------------------------
     def _manager(self):
-        from rewis3d.jobs import JobManager
+        from rewis3d.jobs import JobManager, default_command
 
         project = self.session.project
         if project is None:
             raise _no_project()
-        if self.manager is None or self.manager.project != Path(project.path).absolute():
-            self.manager = JobManager(project.path, command=self.job_command,
-                                      grace_s=self.cancel_grace_s)
+        command = self.job_command or default_command()
+        if (self.manager is None or self.manager.project != Path(project.path).absolute()
+                or self.manager.command != command):
+            self.manager = JobManager(project.path, command=command, grace_s=self.cancel_grace_s)
         return self.manager
 
     def start(self) -> bool:
