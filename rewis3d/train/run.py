@@ -58,6 +58,13 @@ def check_resumable(saved: cfg.TrainConfig, new: cfg.TrainConfig, run: str) -> N
                          "resume with the run's own settings or start a new run (--run NEW)")
 
 
+def _job_files() -> tuple[str, ...]:
+    """A background job's own files (rewis3d.jobs) may precede the run's; they don't count."""
+    from rewis3d.jobs import JOB_FILES
+
+    return JOB_FILES
+
+
 def _flat(d: dict, prefix=()) -> dict:
     out = {}
     for k, v in d.items():
@@ -82,7 +89,7 @@ def run_training(project: Project | str | Path, config: cfg.TrainConfig, run: st
     if resume:
         run_dir = run_dir_of(project, run)
         check_resumable(load_run_config(run_dir), config, run)
-    elif run_dir.exists() and any(run_dir.iterdir()):
+    elif run_dir.exists() and any(p.name not in _job_files() for p in run_dir.iterdir()):
         raise InputError(f"run {run!r} exists in {project.runs_dir}; continue it with "
                          f"--resume {run} or pick another name (--run NAME)")
     run_dir.mkdir(parents=True, exist_ok=True)
