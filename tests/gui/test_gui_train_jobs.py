@@ -112,7 +112,8 @@ def test_cancel_ends_every_process_and_keeps_the_store_valid(train, street_proje
     supervisor = manager.status("long").pid
     train.cancel_button.click()
     qtbot.waitUntil(lambda: "cancelled" in train.status.text(), timeout=30_000)
-    assert gone(child) and gone(supervisor)
+    # The supervisor records 'cancelled' just before it exits: give it that moment.
+    qtbot.waitUntil(lambda: gone(child) and gone(supervisor), timeout=15_000)
     assert manager.status("long").state == "cancelled"
     assert Project.open(street_project).scene("street").prediction_names() == []
     assert train.resume_button.isEnabled()
