@@ -84,16 +84,7 @@ def test_duplicate_voxels_and_tiny_inputs_run():
         assert model(coord[:3], coord[:3]).shape == (3, 64)
 
 
-@pytest.fixture
-def one_torch_thread():
-    """Small ops on a shared 2-core machine run faster and steadier on one thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def test_tiny_preset_overfits_a_synthetic_scene(one_torch_thread):
+def test_tiny_preset_overfits_a_synthetic_scene():
     torch.manual_seed(0)
     coord, labels = synthetic_scene(1600)
     feat = coord - coord.mean(dim=0)
