@@ -64,3 +64,15 @@ def test_unpooling_returns_the_parent_with_skip_plus_broadcast_coarse():
     assert restored is fine
     expected = unpool.proj_skip(fine_skip) + unpool.proj(coarse.feat)[coarse.cluster]
     torch.testing.assert_close(restored.feat, expected)
+
+
+def test_pooled_levels_shuffle_their_curve_order_only_when_asked():
+    cells = torch.randint(0, 16, (80, 3), generator=torch.Generator().manual_seed(0))
+    level = make_level(cells.tolist(), torch.randn(80, 4))
+    pool = SerializedPooling(4, 4).eval()
+    plain = {tuple(pool(level).serialization.code[:, 0].tolist()) for _ in range(6)}
+    torch.manual_seed(0)
+    shuffled = {
+        tuple(pool(level, shuffle_orders=True).serialization.code[:, 0].tolist()) for _ in range(6)
+    }
+    assert len(plain) == 1 and len(shuffled) == 2
