@@ -94,7 +94,7 @@ class PointTransformerV3(nn.Module):
                 self._block(channels, config.enc_num_heads[s], config.enc_patch_sizes[s], rate)
                 for rate in enc_rates[s][:depth]
             ]
-            self.enc[f"enc{s}"] = Stage("down" if down else None, down, blocks)
+            self.enc[f"enc{s}"] = Stage("down" if down is not None else None, down, blocks)
         self.dec = nn.ModuleDict()
         dec_rates = _drop_path_rates(config.drop_path, config.dec_depths)
         dec_channels = (*config.dec_channels, config.enc_channels[-1])

@@ -1,6 +1,6 @@
 import pytest
 import torch
-from ptv3_synthetic_scene import synthetic_scene  # noqa: I001 - helper next to this file
+from ptv3_synthetic_scene import synthetic_scene
 
 from rewis3d.models.ptv3 import PointTransformerV3, PTv3Segmentor, preset
 from rewis3d.models.ptv3.model import batch_from_offset
