@@ -1,6 +1,9 @@
 """Training: two Mean Teachers (2D, 3D) with cross-modal consistency; evaluation, prediction
 and export. See docs/training.md.
 
+``predict`` and ``evaluate`` are imported from their modules (``rewis3d.train.predict.predict``):
+a lazy attribute of the same name as a submodule would be shadowed once the submodule loads.
+
 Importing this package is cheap (torch and transformers load on first use of a training
 function), so the GUI can read presets at start-up.
 """
@@ -15,9 +18,7 @@ _LAZY = {
     "RunResult": "rewis3d.train.run",
     "run_training": "rewis3d.train.run",
     "compare_baseline_vs_rewis3d": "rewis3d.train.quality",
-    "predict": "rewis3d.train.predict",
     "export_run": "rewis3d.train.export",
-    "evaluate": "rewis3d.train.evaluate",
 }
 
 __all__ = ["PRESETS", "TrainConfig", "preset", *_LAZY]
