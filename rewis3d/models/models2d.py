@@ -1,4 +1,5 @@
-"""2D segmentation models: a registry of SegFormer sizes built through transformers.
+"""2D segmentation models: a registry of SegFormer sizes and EoMT presets built through
+transformers (EoMT through the :mod:`rewis3d.models.eomt` adapter).
 
 A model is built from its config (random weights) unless the user names pretrained weights: a
 local directory, or a hub id. Hub ids resolve from the local cache only unless downloads are
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rewis3d.models.eomt import EOMT_PRESETS, EomtSemantic, eomt_config
 from rewis3d.store.errors import InputError
 
 
@@ -37,7 +39,7 @@ SEGFORMER_SIZES: dict[str, SegformerSize] = {
     "segformer-b5": SegformerSize((64, 128, 320, 512), (3, 6, 40, 3), 768),
 }
 
-MODELS_2D = tuple(SEGFORMER_SIZES)
+MODELS_2D = (*SEGFORMER_SIZES, *EOMT_PRESETS)
 
 
 def segformer_config(name: str, num_classes: int, class_names: list[str] | None = None):
@@ -65,13 +67,20 @@ def build_model_2d(
     pretrained: str | None = None,
     allow_download: bool = False,
 ):
-    """A ``SegformerForSemanticSegmentation`` of size ``name``.
+    """A ``SegformerForSemanticSegmentation`` of size ``name``, or an EoMT preset wrapped in
+    :class:`EomtSemantic`.
 
     ``pretrained``: a local directory or a hub id whose encoder (and head, if the class count
     matches) initialise the model; the head is re-initialised when the class count differs.
     """
-    from transformers import SegformerForSemanticSegmentation
+    from transformers import EomtForUniversalSegmentation, SegformerForSemanticSegmentation
 
+    if name in EOMT_PRESETS:
+        config = eomt_config(name, num_classes, class_names)
+        if pretrained is None:
+            return EomtSemantic(EomtForUniversalSegmentation(config))
+        return EomtSemantic(_from_pretrained(EomtForUniversalSegmentation, pretrained, config,
+                                             allow_download))
     config = segformer_config(name, num_classes, class_names)
     if pretrained is None:
         return SegformerForSemanticSegmentation(config)
@@ -81,6 +90,23 @@ def build_model_2d(
 def segment_logits(model, pixel_values):
     """Logits (B, C, H/4, W/4) of a 2D model for normalised images (B, 3, H, W)."""
     return model(pixel_values=pixel_values).logits
+
+
+def transformers_parts(model, image_mean: list[float], image_std: list[float]):
+    """The plain transformers model inside a 2D model and the image processor that feeds it
+    images normalised with ``image_mean``/``image_std`` (what ``rewis3d export`` saves)."""
+    from transformers import EomtImageProcessor, SegformerImageProcessor
+
+    if isinstance(model, EomtSemantic):
+        side = model.window
+        # Short side to the ViT's square, square windows along the long side: the inference
+        # EomtSemantic runs, and what post_process_semantic_segmentation merges back.
+        processor = EomtImageProcessor(do_resize=True, size={"shortest_edge": side},
+                                       do_split_image=True, image_mean=image_mean,
+                                       image_std=image_std)
+        return model.eomt, processor
+    return model, SegformerImageProcessor(do_resize=False, image_mean=image_mean,
+                                          image_std=image_std, do_reduce_labels=False)
 
 
 def _size(name: str) -> SegformerSize:
@@ -99,9 +125,10 @@ def _from_pretrained(cls: Any, source: str, config, allow_download: bool):
         "num_labels": config.num_labels,
         "id2label": config.id2label,
         "label2id": config.label2id,
-        "semantic_loss_ignore_index": 255,
         "ignore_mismatched_sizes": True,
     }
+    if hasattr(config, "semantic_loss_ignore_index"):
+        kwargs["semantic_loss_ignore_index"] = config.semantic_loss_ignore_index
     if local.is_dir():
         if not (local / "config.json").is_file():
             raise InputError(f"pretrained 2D weights {local} has no config.json; point at a "
