@@ -23,7 +23,8 @@ def test_importing_every_library_module_loads_no_gui():
 import importlib, pkgutil, sys
 import rewis3d
 for info in pkgutil.walk_packages(rewis3d.__path__, "rewis3d."):
-    importlib.import_module(info.name)
+    if not info.name.endswith("__main__"):  # running it would start the CLI
+        importlib.import_module(info.name)
 bad = sorted(m for m in sys.modules if m.split(".")[0] in {GUI_MODULES!r})
 print("GUI:" + ",".join(bad))
 """
