@@ -5,7 +5,7 @@ import time
 import pytest
 import torch
 
-from rewis3d.models.eomt import EomtSemantic, semantic_scores, window_starts
+from rewis3d.models.eomt import EomtSemantic, eomt_config, semantic_scores, window_starts
 from rewis3d.models.models2d import MODELS_2D, build_model_2d, segment_logits
 from rewis3d.store import InputError
 
@@ -18,6 +18,9 @@ def mini():
 
 def test_registered_with_paper_sizes():
     assert {"eomt-mini", "eomt-large"} <= set(MODELS_2D)
+    large = eomt_config("eomt-large", 19)
+    assert (large.hidden_size, large.num_hidden_layers, large.num_attention_heads,
+            large.patch_size, large.num_labels) == (1024, 24, 16, 16, 19)
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 32, 48), (1, 3, 64, 40), (1, 3, 48, 200)])

@@ -66,4 +66,4 @@ def test_export_reloads_with_the_same_scores(eomt_run, tmp_path):
     with torch.no_grad():
         outputs = reloaded.eomt(**inputs)
     labels = processor.post_process_semantic_segmentation(outputs, target_sizes=[rgb.shape[:2]])
-    assert (labels[0] == ours.argmax(0)).float().mean() > 0.9
+    assert (labels[0] == ours.argmax(0)).float().mean() > 0.95
