@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,7 @@ class FrameRecord:
     pose: np.ndarray
     depth: np.ndarray | None = None
     name: str = ""
+    sources: dict[str, str] = field(default_factory=dict)  # field -> file, for error messages
 
 
 def natural_key(path: Path | str) -> list:

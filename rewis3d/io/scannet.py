@@ -57,7 +57,9 @@ def read_scannet(src: Path, stride: int = 1, max_frames: int | None = None) -> F
                 size = (depth.shape[1], depth.shape[0])
                 rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.BILINEAR))
             pose = read_matrix(poses[stem], (4, 4), "pose")
-            yield FrameRecord(rgb, K, pose, depth, name=colors[stem].name)
+            sources = {"pose": f"pose/{poses[stem].name}", "depth": f"depth/{depths[stem].name}",
+                       "intrinsics": "intrinsic/intrinsic_depth.txt"}
+            yield FrameRecord(rgb, K, pose, depth, name=colors[stem].name, sources=sources)
 
     source = {"reader": "scannet", "path": str(src), "stride": stride, "poses_known": True}
     return FrameSource(len(picked), frames(), source)

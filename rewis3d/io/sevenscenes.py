@@ -46,7 +46,7 @@ def read_7scenes(src: Path, stride: int = 1, max_frames: int | None = None) -> F
             f"{src}: colour/depth/pose counts do not match: {len(missing)} missing "
             f"(first: {missing[0]}); every colour frame needs its .depth.png and .pose.txt"
         )
-    K = _intrinsics(src)
+    K, intrinsics_source = _intrinsics(src)
     picked = list(every(stems, stride, max_frames))
 
     def frames():
@@ -54,14 +54,16 @@ def read_7scenes(src: Path, stride: int = 1, max_frames: int | None = None) -> F
             rgb = read_rgb(colors[stem])
             depth = read_depth_png(src / f"{stem}.depth.png", 1000.0, invalid=(0, 65535))
             pose = read_matrix(src / f"{stem}.pose.txt", (4, 4), "pose")
-            yield FrameRecord(rgb, K, pose, depth, name=colors[stem].name)
+            sources = {"pose": f"{stem}.pose.txt", "depth": f"{stem}.depth.png",
+                       "intrinsics": intrinsics_source}
+            yield FrameRecord(rgb, K, pose, depth, name=colors[stem].name, sources=sources)
 
     source = {"reader": "7scenes", "path": str(src), "stride": stride, "poses_known": True}
     return FrameSource(len(picked), frames(), source)
 
 
-def _intrinsics(src: Path) -> np.ndarray:
+def _intrinsics(src: Path) -> tuple[np.ndarray, str]:
     for name in INTRINSICS_FILES:
         if (src / name).is_file():
-            return read_matrix(src / name, (3, 3), "intrinsics")
-    return DEFAULT_K.copy()
+            return read_matrix(src / name, (3, 3), "intrinsics"), name
+    return DEFAULT_K.copy(), "the default 7-Scenes intrinsics"

@@ -28,7 +28,8 @@ def import_frames(
     """Write all frames of ``source`` as ``scene``; on any error the project is unchanged."""
     with project.scene_writer(scene, overwrite=overwrite, source=source.source) as writer:
         for i, rec in enumerate(source.frames):
-            writer.append(rec.rgb, rec.intrinsics, rec.pose, depth=rec.depth, name=rec.name)
+            writer.append(rec.rgb, rec.intrinsics, rec.pose, depth=rec.depth, name=rec.name,
+                          sources=rec.sources)
             if progress is not None:
                 progress(i + 1, source.count)
     return project.scene(scene)

@@ -52,10 +52,12 @@ def read_tum(src: Path, stride: int = 1, max_frames: int | None = None) -> Frame
     picked = list(every(matched, stride, max_frames))
 
     def frames():
-        for _t, rgb_name, depth_name, pose_row in picked:
+        for t, rgb_name, depth_name, pose_row in picked:
             rgb = read_rgb(src / rgb_name)
             depth = read_depth_png(src / depth_name, 5000.0)
-            yield FrameRecord(rgb, K, pose_from_tum(pose_row), depth, name=rgb_name)
+            sources = {"pose": f"groundtruth.txt (t={t:.4f})", "depth": depth_name}
+            yield FrameRecord(rgb, K, pose_from_tum(pose_row), depth, name=rgb_name,
+                              sources=sources)
 
     source = {"reader": "tum", "path": str(src), "stride": stride, "poses_known": True,
               "unmatched_rgb": len(rgb_list) - len(matched)}

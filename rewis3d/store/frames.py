@@ -37,9 +37,11 @@ class FrameWriter:
         depth: np.ndarray | None = None,
         gt: np.ndarray | None = None,
         name: str | None = None,
+        sources: dict[str, str] | None = None,
     ) -> None:
-        """Add one frame; ``name`` (usually the source file) is used in error messages."""
+        """Add one frame. Errors name ``sources[field]`` (the file it came from), else ``name``."""
         where = name or f"frame {self.count}"
+        sources = sources or {}
         rgb = np.asarray(rgb)
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise InputError(f"{where}: colour must be an (H, W, 3) uint8 image, got "
@@ -56,15 +58,16 @@ class FrameWriter:
             )
         if (depth is not None) != self._has_depth or (gt is not None) != self._has_gt:
             raise InputError(f"{where}: some frames have depth/ground truth and others not")
-        self._K.append(check_intrinsics(intrinsics, where))
-        self._T.append(check_pose(pose, where))
+        self._K.append(check_intrinsics(intrinsics, sources.get("intrinsics", where)))
+        self._T.append(check_pose(pose, sources.get("pose", where)))
         if self.count == self._capacity:
             self._capacity += _GROW
             for arr in self._arrays.values():
                 arr.resize((self._capacity, *arr.shape[1:]))
         self._arrays["rgb"][self.count] = rgb
         if depth is not None:
-            self._arrays["depth"][self.count] = check_depth(depth, size, where)
+            self._arrays["depth"][self.count] = check_depth(depth, size,
+                                                            sources.get("depth", where))
         if gt is not None:
             self._arrays["gt"][self.count] = check_labels(gt, size, self.num_classes, where)
         self.names.append(name or f"{self.count:06d}")
