@@ -1,10 +1,17 @@
 """Submanifold sparse 3D convolution in plain PyTorch (no spconv).
 
-Voxels are hashed to int64 keys, sorted once per resolution level, and every kernel offset is
-resolved with `torch.searchsorted` into (output voxel, input voxel) pairs: a kernel map, as in
-spconv. The convolution is then exact: per offset, gather the present neighbours, matmul with
-that offset's weight slice, index_add into the outputs. Real scenes occupy ~5-15 % of a k**3
-neighbourhood, so working on present pairs only beats a dense im2col by about that factor.
+Voxels are hashed to int64 keys and sorted once per resolution level; a kernel map lists, per
+kernel offset, the (output voxel, input voxel) pairs, as in spconv. It is built with one
+vectorised `torch.searchsorted` over the (dx, dy) columns of half the kernel (the other half
+is the mirror image, and within a column the dz neighbours are the next sorted keys), once per
+level and kernel size, and shared by every conv of the level. The convolution is then exact:
+per offset, gather the present neighbours (`index_select`), matmul with that offset's weight
+slice, `index_add_` into the outputs.
+
+Why not one neighbour table (V, K) + one gather + one GEMM: real clouds fill only 8-35 % of a
+k**3 neighbourhood (15 % for k=3 and 8 % for k=5 at the finest level of our scenes), so the
+dense im2col does 3-12x the multiply-adds and moves that much more memory; measured on this
+CPU it was 2-6x slower than the per-offset loop at every level (docs/ptv3.md).
 
 Several points in one voxel (the released Rewis3d feeds un-subsampled clouds): each voxel's
 input is the MEAN of its points' features, the convolution runs on voxels, and every point
@@ -97,24 +104,48 @@ def kernel_offsets(kernel_size: int, device: torch.device | None = None) -> torc
 
 
 def _build_kernel_map(grid: VoxelGrid, kernel_size: int) -> KernelMap:
+    """All (output, input) pairs of the non-centre offsets, grouped by offset.
+
+    Only the first half of the offsets is looked up: u = v + o found for offset o also says
+    that v is u's neighbour at -o (offset index k**3 - 1 - o). Within a (dx, dy) column the k
+    cells dz = -r..r have consecutive keys, so one searchsorted per column finds the first
+    voxel at or after dz = -r and the next 2r sorted voxels are the only candidates for the
+    rest: k**2 / 2 binary searches per voxel instead of k**3.
+    """
     if kernel_size % 2 == 0 or kernel_size // 2 > KEY_MARGIN:
         raise ValueError(f"kernel_size must be odd and <= {2 * KEY_MARGIN + 1}")
+    keys, num = grid.keys, grid.num_voxels
+    volume, radius = kernel_size**3, kernel_size // 2
+    centre = volume // 2
+    if num == 0:
+        empty = [keys.new_empty(0)] * volume
+        return KernelMap(kernel_size, list(empty), list(empty))
     _, size_y, size_z = grid.axis_sizes
-    offsets = kernel_offsets(kernel_size, grid.keys.device)
-    deltas = ((offsets[:, 0] * size_y + offsets[:, 1]) * size_z + offsets[:, 2]).tolist()
-    last = grid.num_voxels - 1
-    kernel_map = KernelMap(kernel_size, [], [])
-    for o, delta in enumerate(deltas):
-        if o == kernel_map.centre:
-            kernel_map.out_index.append(grid.keys.new_empty(0))
-            kernel_map.in_index.append(grid.keys.new_empty(0))
-            continue
-        wanted = grid.keys + delta
-        index = torch.searchsorted(grid.keys, wanted).clamp_(max=last)
-        found = torch.nonzero(grid.keys[index] == wanted).flatten()
-        kernel_map.out_index.append(found)
-        kernel_map.in_index.append(index[found])
-    return kernel_map
+    columns = kernel_offsets(kernel_size, keys.device)[::kernel_size]  # dz = -r of each column
+    columns = columns[: (kernel_size**2 + 1) // 2]  # (dx, dy) <= (0, 0): the first half
+    column_deltas = (columns[:, 0] * size_y + columns[:, 1]) * size_z - radius
+    base = keys.unsqueeze(1) + column_deltas.unsqueeze(0)  # (V, columns)
+    first = torch.searchsorted(keys, base)
+    half = torch.full((num, centre), -1, dtype=torch.long, device=keys.device)
+    column_start = torch.arange(columns.shape[0], device=keys.device) * kernel_size
+    for step in range(2 * radius + 1):
+        candidate = (first + step).clamp_(max=num - 1)
+        dz = keys[candidate] - base
+        offset = column_start + dz
+        hit = (dz >= 0) & (dz <= 2 * radius) & (offset < centre) & (first + step < num)
+        voxel, column = torch.nonzero(hit, as_tuple=True)
+        half[voxel, offset[voxel, column]] = candidate[voxel, column]
+    offset, out_index = torch.nonzero(half.t() >= 0, as_tuple=True)  # grouped by offset
+    in_index = half[out_index, offset]
+    counts = torch.bincount(offset, minlength=centre).tolist()
+    outs, ins = torch.split(out_index, counts), torch.split(in_index, counts)
+    # offset volume-1-o pairs u -> v wherever o pairs v -> u; index order within an offset
+    # does not matter (each output appears once per offset)
+    return KernelMap(
+        kernel_size,
+        [*outs, keys.new_empty(0), *reversed(ins)],
+        [*ins, keys.new_empty(0), *reversed(outs)],
+    )
 
 
 def _weight_slices(weight: torch.Tensor) -> torch.Tensor:
@@ -136,7 +167,7 @@ class _SubmanifoldConvFunction(torch.autograd.Function):
         slices = _weight_slices(weight.to(feat.dtype))
         out = feat @ slices[kernel_map.centre]
         for o, out_index, in_index in kernel_map.pairs():
-            out.index_add_(0, out_index, feat[in_index] @ slices[o])
+            out.index_add_(0, out_index, feat.index_select(0, in_index) @ slices[o])
         return out
 
     @staticmethod
@@ -152,11 +183,11 @@ class _SubmanifoldConvFunction(torch.autograd.Function):
         if want_weight:
             grad_slices[centre] = feat.t() @ grad_out
         for o, out_index, in_index in kernel_map.pairs():
-            grad_rows = grad_out[out_index]
+            grad_rows = grad_out.index_select(0, out_index)
             if want_feat:
                 grad_feat.index_add_(0, in_index, grad_rows @ slices[o].t())
             if want_weight:
-                grad_slices[o] = feat[in_index].t() @ grad_rows
+                torch.mm(feat.index_select(0, in_index).t(), grad_rows, out=grad_slices[o])
         grad_weight = None
         if want_weight:
             k = weight.shape[1]

@@ -2,7 +2,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rewis3d.models.ptv3.sparse_conv import SubMConv3d, build_voxel_grid, submanifold_conv3d
+from rewis3d.models.ptv3.sparse_conv import (
+    SubMConv3d,
+    build_voxel_grid,
+    kernel_offsets,
+    submanifold_conv3d,
+)
 
 
 def random_cells(num: int, size: int, seed: int) -> torch.Tensor:
@@ -33,11 +38,13 @@ def test_equals_dense_conv3d_with_one_point_per_voxel(kernel_size):
     torch.testing.assert_close(out, dense_reference(feat, cells, weight, size))
 
 
-def test_gradients_match_autograd_of_dense_conv3d():
+@pytest.mark.parametrize("kernel_size", [3, 5])
+def test_gradients_match_autograd_of_dense_conv3d(kernel_size):
     size, num = 8, 120
-    cells = random_cells(num, size, seed=0)
+    cells = random_cells(num, size, seed=kernel_size)
     feat = torch.randn(num, 3, dtype=torch.float64, requires_grad=True)
-    weight = torch.randn(5, 3, 3, 3, 3, dtype=torch.float64, requires_grad=True)
+    k = kernel_size
+    weight = torch.randn(5, k, k, k, 3, dtype=torch.float64, requires_grad=True)
     grid = build_voxel_grid(cells, torch.zeros(num, dtype=torch.long))
     upstream = torch.randn(num, 5, dtype=torch.float64)
     ours = torch.autograd.grad(
@@ -84,3 +91,26 @@ def test_runs_in_the_features_dtype_and_returns_weight_grads_in_the_weights_dtyp
     assert out.dtype == torch.bfloat16
     out.float().sum().backward()
     assert feat.grad.dtype == torch.bfloat16 and weight.grad.dtype == torch.float32
+
+
+@pytest.mark.parametrize("kernel_size", [3, 5])
+def test_kernel_map_pairs_equal_a_brute_force_lookup(kernel_size):
+    gen = torch.Generator().manual_seed(kernel_size)
+    cells = torch.unique(
+        torch.randint(0, 7, (400, 4), generator=gen) * torch.tensor([1, 1, 2, 1]), dim=0
+    )
+    batch, cells = cells[:, 0] % 2, cells[:, 1:]
+    grid = build_voxel_grid(cells, batch)
+    voxel_of = {}
+    for p, v in enumerate(grid.point_to_voxel.tolist()):
+        voxel_of[(int(batch[p]), *cells[p].tolist())] = v
+    kernel_map = grid.kernel_map(kernel_size)
+    for o, offset in enumerate(kernel_offsets(kernel_size).tolist()):
+        expected = set()
+        if o != kernel_map.centre:
+            for (b, x, y, z), v in voxel_of.items():
+                u = voxel_of.get((b, x + offset[0], y + offset[1], z + offset[2]))
+                if u is not None:
+                    expected.add((v, u))
+        got = zip(kernel_map.out_index[o].tolist(), kernel_map.in_index[o].tolist(), strict=True)
+        assert set(got) == expected
