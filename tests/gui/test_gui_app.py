@@ -13,6 +13,6 @@ def test_app_opens_the_project_with_the_dock(tiny_project):
     try:
         names = [layer.name for layer in viewer.layers]
         assert any(n.endswith("rgb") for n in names) and any(n.endswith("labels") for n in names)
-        assert "Rewis3d" in viewer.window._dock_widgets
+        assert "Rewis3d" in viewer.window.dock_widgets
     finally:
         viewer.close()
