@@ -45,6 +45,10 @@ RECONSTRUCTION_ARRAYS = {
 PREDICTION_ARRAYS = {
     "labels": ArraySpec("uint8", ("F", "H", "W")),
     "confidence": ArraySpec("float32", ("F", "H", "W")),
+    # normalised 2D predictive entropy, H(p) / log C, in [0, 1]
+    "entropy": ArraySpec("float32", ("F", "H", "W"), optional=True),
+    # 3D teacher vs 2D prediction at the pixel of each point: 0 agree, 1 differ, 255 no point
+    "disagreement_3d": ArraySpec("uint8", ("F", "H", "W"), optional=True),
 }
 
 
