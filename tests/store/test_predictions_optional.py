@@ -70,19 +70,19 @@ def test_bad_maps_are_refused_and_the_old_run_stays(tiny_project, name, bad, mat
         labels, conf, _, _ = _frame(0)
         writer.write(0, labels, conf)
     before = tree_snapshot(tiny_project.path)
-    with pytest.raises(StoreValidationError, match=match):
-        with scene.prediction_writer("r") as writer:
-            writer.write(0, labels, conf, **{name: bad})
+    with (pytest.raises(StoreValidationError, match=match),
+          scene.prediction_writer("r") as writer):
+        writer.write(0, labels, conf, **{name: bad})
     assert tree_snapshot(tiny_project.path) == before
 
 
 def test_every_frame_must_give_the_same_maps(tiny_project):
     scene = tiny_project.scene("s")
     labels, conf, entropy, _ = _frame(0)
-    with pytest.raises(StoreValidationError, match="same arrays for every frame"):
-        with scene.prediction_writer("r") as writer:
-            writer.write(0, labels, conf, entropy=entropy)
-            writer.write(1, labels, conf)
+    with (pytest.raises(StoreValidationError, match="same arrays for every frame"),
+          scene.prediction_writer("r") as writer):
+        writer.write(0, labels, conf, entropy=entropy)
+        writer.write(1, labels, conf)
 
 
 def test_a_stored_map_of_the_wrong_dtype_is_reported(tiny_project):
