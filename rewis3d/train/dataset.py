@@ -4,6 +4,11 @@ pixel <-> point correspondences between them.
 
 Everything a batch needs is drawn from a generator seeded by (run seed, step), so a batch is a
 pure function of the step: resuming at step k rebuilds exactly the batches k, k+1, ...
+
+The scene's points are never loaded whole: sampling uses the reconstruction's stored,
+memory-mapped `SamplingIndex`, and a batch reads only its sampled rows' colours and
+confidences. What stays in memory per scene is one byte per point (the confidence-drop mask)
+plus the lifted labels of the labelled views, so 60M-point scenes train in bounded memory.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ import numpy as np
 import torch
 
 from rewis3d.geometry import SamplingConfig, SamplingIndex, lift_view, view_aware_sample
-from rewis3d.reconstruct.filtering import drop_lowest_confidence
 from rewis3d.store import IGNORE_INDEX, InputError, Project
 from rewis3d.train.augment2d import NO_POINT, View2D, shared_geometry, student_photometric
 from rewis3d.train.augment3d import center_xy, student_coords
@@ -26,17 +30,26 @@ SAMPLING_METHODS = {"view-aware": "sphere", "random": "random"}
 
 @dataclass
 class SceneData:
-    """One scene held in memory: its labelled frames and (for Rewis3d) its filtered points."""
+    """One scene: its labelled frames in memory and (for Rewis3d) lazy access to its points."""
 
     name: str
     frames: list[int]
     rgb: dict[int, np.ndarray]
     labels: dict[int, np.ndarray]
-    points: np.ndarray | None = None
-    colors: np.ndarray | None = None
-    conf: np.ndarray | None = None
-    point_labels: np.ndarray | None = None
+    reconstruction: object | None = None  # the stored reconstruction (lazy zarr arrays)
     index: SamplingIndex | None = None
+    keep: np.ndarray | None = None  # (N,) bool, False = dropped for low confidence
+    view_labels: dict[int, np.ndarray] | None = None  # labelled frame -> its points' labels
+
+    def point_labels(self, rows: np.ndarray) -> np.ndarray:
+        """Lifted labels (int64) of point rows; IGNORE_INDEX outside the labelled views."""
+        out = np.full(len(rows), IGNORE_INDEX, dtype=np.int64)
+        frame_ptr = self.index.frame_ptr
+        frame = np.searchsorted(frame_ptr, rows, side="right") - 1
+        for f, labels in self.view_labels.items():
+            mine = frame == f
+            out[mine] = labels[rows[mine] - frame_ptr[f]]
+        return out
 
 
 @dataclass
@@ -96,19 +109,50 @@ def _check_class_ids(labels: dict[int, np.ndarray], num_classes: int, scene: str
 
 def _attach_points(data: SceneData, scene, config: DataConfig) -> None:
     recon = scene.reconstruction(config.reconstruction)  # names the command when missing
-    full = recon.load()
-    if config.conf_drop > 0:
-        full = drop_lowest_confidence(full, config.conf_drop)
-    labels = np.full(len(full.points), IGNORE_INDEX, dtype=np.uint8)
-    for f in data.frames:
-        s = slice(int(full.frame_ptr[f]), int(full.frame_ptr[f + 1]))
-        labels[s] = lift_view(data.labels[f], full.pixel[s])
-    if not len(full.points):
+    if not recon.num_points:
         raise InputError(f"reconstruction {scene.name}/{config.reconstruction} has no points; "
                          f"reconstruct again (`rewis3d reconstruct PROJECT --scene {scene.name}`)")
-    data.points, data.colors, data.conf, data.point_labels = (
-        full.points, full.colors, full.conf, labels)
-    data.index = SamplingIndex.build(full.points, full.frame_ptr, full.pixel)
+    data.reconstruction = recon
+    data.index = SamplingIndex.load_or_build(recon)
+    data.keep = _confident_rows(recon, config.conf_drop)
+    data.view_labels = {f: lift_view(data.labels[f], np.asarray(recon.pixel[recon.view_slice(f)]))
+                        for f in data.frames}
+
+
+def _confident_rows(recon, fraction: float) -> np.ndarray:
+    """Per view, all but the ``floor(fraction * n)`` least confident points (released Rewis3d:
+    10 %; ties broken by order), read one view at a time."""
+    keep = np.ones(recon.num_points, dtype=bool)
+    if fraction <= 0:
+        return keep
+    for f in range(len(recon.frame_ptr) - 1):
+        s = recon.view_slice(f)
+        n_drop = int(np.floor(fraction * (s.stop - s.start)))
+        if n_drop:
+            order = np.argsort(np.asarray(recon.conf[s]), kind="stable")
+            keep[s.start + order[:n_drop]] = False
+    return keep
+
+
+def _confident_fill(keep: np.ndarray, taken: np.ndarray, count: int,
+                    rng: np.random.Generator) -> np.ndarray:
+    """``count`` distinct confident rows not in ``taken``, by rejection (no O(N) index list)."""
+    out: list[int] = []
+    seen = set(taken.tolist())
+    while len(out) < count:
+        for row in rng.integers(0, len(keep), size=2 * (count - len(out)) + 8).tolist():
+            if keep[row] and row not in seen and len(out) < count:
+                seen.add(row)
+                out.append(row)
+    return np.asarray(out, dtype=np.int64)
+
+
+def _read_rows(array, rows: np.ndarray) -> np.ndarray:
+    """array[rows] for unsorted rows, read in sorted order (one pass over the chunks)."""
+    order = np.argsort(rows, kind="stable")
+    out = np.empty((len(rows), *array.shape[1:]), dtype=array.dtype)
+    out[order] = np.asarray(array[rows[order]])
+    return out
 
 
 class TrainingData:
@@ -136,19 +180,20 @@ class TrainingData:
         corr = torch.full((h, w), NO_POINT, dtype=torch.long)
         item: dict = {}
         if self.with_3d:
-            sample = self._sample_points(scene, frame, rng)
-            pos, v, u = (torch.from_numpy(sample.correspondences[:, k]) for k in range(3))
+            rows, correspondences = self._sample_points(scene, frame, rng)
+            pos, v, u = (torch.from_numpy(correspondences[:, k]) for k in range(3))
             corr[v, u] = pos
-            pts = scene.points[sample.indices]
-            rgb = scene.colors[sample.indices].astype(np.float32) / 255.0
+            recon = scene.reconstruction
+            pts = _read_rows(recon.points, rows)
+            rgb = _read_rows(recon.colors, rows).astype(np.float32) / 255.0
             teacher = center_xy(pts.astype(np.float32))
             student = student_coords(pts, rng)
             item.update(
                 teacher_coord=teacher, student_coord=student,
                 teacher_feat=np.concatenate([teacher, rgb], 1),
                 student_feat=np.concatenate([student, rgb], 1),
-                point_labels=scene.point_labels[sample.indices].astype(np.int64),
-                conf=scene.conf[sample.indices].astype(np.float32),
+                point_labels=scene.point_labels(rows),
+                conf=_read_rows(recon.conf, rows).astype(np.float32),
             )
         image = torch.from_numpy(scene.rgb[frame]).permute(2, 0, 1).float() / 255.0
         labels = torch.from_numpy(scene.labels[frame].astype(np.int64))
@@ -159,13 +204,31 @@ class TrainingData:
         item["view"] = view
         return item
 
-    def _sample_points(self, scene: SceneData, frame: int, rng: np.random.Generator):
+    def _sample_points(self, scene: SceneData, frame: int,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of confident points (in sample order) and their correspondences (position,
+        v, u). Draws ~15 % more than the confidence drop removes and keeps the first confident
+        ones (the draw is randomly ordered, so that is a uniform subset); a rare shortfall is
+        topped up with uniformly drawn confident points of the scene."""
         c = self.config
-        sampling = SamplingConfig(budget=min(c.points, scene.index.num_points),
-                                  image_ratio=c.image_ratio, method=SAMPLING_METHODS[c.sampling])
+        n, kept = scene.index.num_points, int(np.count_nonzero(scene.keep))
+        budget = min(c.points, kept)
+        wanted = min(int(np.ceil(1.15 * budget * n / max(kept, 1))) + 16, n)
+        sampling = SamplingConfig(budget=wanted, image_ratio=c.image_ratio,
+                                  method=SAMPLING_METHODS[c.sampling])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a budget of the whole scene is fine here
-            return view_aware_sample(scene.index, frame, sampling, rng)
+            sample = view_aware_sample(scene.index, frame, sampling, rng)
+        chosen = np.flatnonzero(scene.keep[sample.indices])[:budget]
+        position = np.full(len(sample.indices), -1, dtype=np.int64)
+        position[chosen] = np.arange(len(chosen))
+        corr = sample.correspondences.copy()
+        corr[:, 0] = position[corr[:, 0]]
+        rows = sample.indices[chosen]
+        if len(rows) < budget:
+            rows = np.concatenate([rows, _confident_fill(scene.keep, rows, budget - len(rows),
+                                                         rng)])
+        return rows, corr[corr[:, 0] >= 0]
 
     def _collate(self, items: list[dict]) -> Batch:
         batch = Batch(

@@ -180,7 +180,7 @@ class Trainer:
                     self._emit(self.events.write("step", step=self.step,
                                                  total_steps=self.total_steps, **stats))
                 if (r.eval_every and self.step % r.eval_every == 0) or last:
-                    result = self.evaluate()
+                    result = self.evaluate(with_3d=last)
                 if (r.checkpoint_every and self.step % r.checkpoint_every == 0) or last:
                     self.save()
         except KeyboardInterrupt:
@@ -190,10 +190,14 @@ class Trainer:
             self.save()
         return result
 
-    def evaluate(self, max_frames: int | None = None) -> EvalResult:
+    def evaluate(self, max_frames: int | None = None, with_3d: bool = True) -> EvalResult:
+        """2D mIoU, and the 3D student's when ``with_3d``: evaluations during a run are 2D
+        only (the 3D forward over every held-out view costs more than many training steps on
+        CPU); the final one, and `rewis3d eval`, include 3D."""
         d = self.config.data
+        model_3d = self.models.get("student_3d") if with_3d else None
         result = evaluate(self.project, self.scene_names, self.models["student_2d"],
-                          self.models.get("student_3d"), d.eval_window, d.reconstruction,
+                          model_3d, d.eval_window, d.reconstruction,
                           d.points, self.config.model.grid_size, self.device, max_frames)
         self.models["student_2d"].train()
         if "student_3d" in self.models:
