@@ -100,11 +100,14 @@ def evaluate_cmd(project, run, scenes):
 @click.argument("project", type=click.Path(path_type=Path))
 @click.option("--run", required=True)
 @click.option("--scene", "scenes", multiple=True)
-def predict_cmd(project, run, scenes):
-    """Write the run's 2D predictions (labels + confidence) into predictions/<run>."""
+@click.option("--no-3d", "no_3d", is_flag=True,
+              help="Skip the 3D teacher: no 2D/3D disagreement map (faster).")
+def predict_cmd(project, run, scenes, no_3d):
+    """Write the run's 2D predictions (labels, confidence, entropy and, for a Rewis3d run,
+    the 2D/3D teacher disagreement) into predictions/<run>."""
     from rewis3d.train.predict import predict
 
-    done = predict(project, run, list(scenes) or None)
+    done = predict(project, run, list(scenes) or None, with_3d=not no_3d)
     for scene, n in done.items():
         click.echo(f"{scene}: {n} frames -> predictions/{run}")
 
