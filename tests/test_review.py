@@ -12,17 +12,30 @@ from rewis3d.review import (
     next_uncertain_frame,
     rank_frames,
     retrain_config,
+    score_terms,
 )
 from rewis3d.store import IGNORE_INDEX, InputError
+from rewis3d.store.predictions import NO_POINT
 
 H, W = 12, 16
 
 
-def write_prediction(scene, run, confidences, labels=None):
+def write_prediction(scene, run, confidences, labels=None, entropies=None, disagreements=None):
     with scene.prediction_writer(run) as writer:
         for f, conf in enumerate(confidences):
             lab = np.full((H, W), f % 3, np.uint8) if labels is None else labels[f]
-            writer.write(f, lab, np.full((H, W), conf, np.float32))
+            writer.write(f, lab, np.full((H, W), conf, np.float32),
+                         entropy=None if entropies is None else np.full((H, W), entropies[f],
+                                                                        np.float32),
+                         disagreement_3d=None if disagreements is None else disagreements[f])
+
+
+def disagreement_rows(differing_rows: int, rows_without_points: int = 0) -> np.ndarray:
+    """A 3D disagreement map: the first rows differ, the last ones have no point."""
+    out = np.zeros((H, W), np.uint8)
+    out[:differing_rows] = 1
+    out[H - rows_without_points:] = NO_POINT
+    return out
 
 
 def test_frame_score_ignores_unpredicted_pixels():
@@ -66,6 +79,53 @@ def test_rank_with_comparison_adds_disagreement(tiny_project):
     ranking = rank_frames(scene, "a", compare_run="b")
     assert ranking[-1].frame == 0 and ranking[-1].disagreement == 0.0
     assert ranking[0].disagreement == 1.0
+
+
+def test_frame_score_uses_entropy_when_stored():
+    labels = np.zeros((H, W), np.uint8)
+    score = frame_score(0, labels, np.full((H, W), 0.9), entropy=np.full((H, W), 0.6))
+    assert score.uncertainty == pytest.approx(0.6) and score.uncertainty_from == "entropy"
+    assert frame_score(0, labels, np.full((H, W), 0.9)).uncertainty_from == "1 - max p"
+
+
+def test_frame_score_3d_disagreement_counts_only_pixels_with_a_point():
+    labels = np.zeros((H, W), np.uint8)
+    labels[:, -1] = IGNORE_INDEX  # not predicted: left out even where 3D disagrees
+    disagreement = disagreement_rows(3, rows_without_points=6)
+    disagreement[:, -1] = 1
+    score = frame_score(0, labels, np.ones((H, W)), disagreement_3d=disagreement)
+    assert score.disagreement_3d == pytest.approx(0.5)  # 3 of the 6 rows with points
+    assert score.score == pytest.approx(0.5)
+    nothing_seen = frame_score(0, labels, np.ones((H, W)),
+                               disagreement_3d=np.full((H, W), NO_POINT, np.uint8))
+    assert nothing_seen.disagreement_3d is None and nothing_seen.score == 0.0
+
+
+def test_rank_uses_entropy_and_3d_disagreement(tiny_project):
+    scene = tiny_project.scene("s")
+    # by 1 - max p frame 0 would come first; entropy says frame 1, 3D disagreement frame 2
+    write_prediction(scene, "r", [0.2, 0.9, 0.9], entropies=[0.1, 0.5, 0.3],
+                     disagreements=[disagreement_rows(0), disagreement_rows(0, 4),
+                                    disagreement_rows(4, 4)])
+    ranking = rank_frames(scene, "r")
+    assert [s.frame for s in ranking] == [2, 1, 0]
+    assert ranking[0].score == pytest.approx(0.3 + 0.5)
+    assert ranking[1].disagreement_3d == 0.0
+    assert score_terms(ranking) == ["mean entropy", "2D/3D teacher disagreement"]
+
+
+def test_rank_falls_back_for_old_predictions(tiny_project):
+    scene = tiny_project.scene("s")
+    write_prediction(scene, "old", [0.2, 0.9, 0.6])
+    write_prediction(scene, "new", [0.9] * 3, labels=[np.zeros((H, W), np.uint8)] * 3,
+                     entropies=[0.0] * 3)
+    ranking = rank_frames(scene, "old", compare_run="new")  # new agrees on frame 0 only
+    assert [s.frame for s in ranking] == [2, 1, 0]
+    assert ranking[0].score == pytest.approx(0.4 + 1.0)
+    assert ranking[-1].uncertainty == pytest.approx(0.8)
+    assert all(s.disagreement_3d is None and s.uncertainty_from == "1 - max p" for s in ranking)
+    assert score_terms(ranking) == ["mean 1 − max probability",
+                                    "disagreement with the compared run"]
 
 
 def test_next_uncertain_frame_skips_seen():
