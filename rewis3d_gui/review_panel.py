@@ -27,6 +27,21 @@ from rewis3d_gui.session import Session
 NO_COMPARISON = "(none)"
 REGION_NAME = "review region"
 REGION_COLORS = {None: (0, 0, 0, 0), 0: (0, 0, 0, 0), 1: (1.0, 0.9, 0.1, 1.0)}  # bright yellow
+HEADING = "<b>Review</b>: most uncertain frames first, by "
+
+
+def row_text(score) -> str:
+    """One ranked frame: the terms of its score that the run has, then how unsure it is."""
+    from rewis3d.review import ENTROPY
+
+    name = "entropy" if score.uncertainty_from == ENTROPY else "1 − max p"
+    text = f"frame {score.frame}: {name} {score.uncertainty:.2f}"
+    if score.disagreement_3d is not None:
+        text += f", 3D disagrees {100 * score.disagreement_3d:.0f}%"
+    if score.disagreement is not None:
+        text += f", runs disagree {100 * score.disagreement:.0f}%"
+    text += f", {100 * score.unsure_share:.0f}% unsure"
+    return text + (" (labelled)" if score.labelled else "")
 
 
 class ReviewPanel(QWidget):
@@ -65,9 +80,10 @@ class ReviewPanel(QWidget):
         region_row = QHBoxLayout()
         region_row.addWidget(self.brush_button)
         region_row.addWidget(self.accept_button)
+        self.heading = QLabel(HEADING + "uncertainty + disagreement")
+        self.heading.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<b>Review</b>: most uncertain frames first (mean 1 − max "
-                                "probability, + disagreement with the compared run)"))
+        layout.addWidget(self.heading)
         layout.addLayout(form)
         layout.addWidget(self.frames)
         layout.addWidget(self.next_button)
@@ -95,7 +111,7 @@ class ReviewPanel(QWidget):
     # -- ranking ---------------------------------------------------------------------------
     def rank(self) -> list:
         """Score every frame of the scene from the chosen run; fill the list, worst first."""
-        from rewis3d.review import rank_frames
+        from rewis3d.review import rank_frames, score_terms
 
         self.frames.clear()
         self.ranking = []
@@ -107,15 +123,10 @@ class ReviewPanel(QWidget):
         with self.session.user_errors(f"rank the frames of run {run!r}"):
             self.ranking = rank_frames(scene, run, compare)
         for score in self.ranking:
-            text = f"frame {score.frame}: uncertainty {score.uncertainty:.2f}, " \
-                   f"{100 * score.unsure_share:.0f}% unsure"
-            if score.disagreement is not None:
-                text += f", {100 * score.disagreement:.0f}% disagree"
-            if score.labelled:
-                text += " (labelled)"
-            item = QListWidgetItem(text)
+            item = QListWidgetItem(row_text(score))
             item.setData(256, score.frame)  # Qt.UserRole
             self.frames.addItem(item)
+        self.heading.setText(HEADING + " + ".join(score_terms(self.ranking)))
         self.info.setText(f"{len(self.ranking)} frames ranked by run {run!r}.")
         return self.ranking
 

@@ -42,6 +42,8 @@ def test_rank_toggle_and_accept_a_region(dock, street_project, qtbot):
     ranking = review.rank()
     assert [s.frame for s in ranking] == [1, 2, 3, 0]
     assert review.frames.count() == 4
+    assert "mean 1 − max probability" in review.heading.text()  # written without entropy
+    assert review.frames.item(0).text() == "frame 1: 1 − max p 0.70, 100% unsure"
     assert review.next_frame() == 1 and session.current_frame == 1
     assert review.next_frame() == 2 and session.current_frame == 2
 
