@@ -2,6 +2,9 @@
 inference time of an exported Rewis3d model vs a plain SegFormer of the same size (<= 1.05x).
 
     python benchmarks/bench_train_step.py [--points 12000] [--steps 4] [--threads 2]
+        [--train-model segformer-mini] [--no-inference]
+
+`--train-model` sets the 2D model of both runs (the budget compares the same 2D model).
 """
 
 from __future__ import annotations
@@ -26,13 +29,14 @@ def make_project(root: Path) -> Path:
     return path
 
 
-def step_times(project, baseline: str, points: int, steps: int) -> list[float]:
+def step_times(project, baseline: str, points: int, steps: int, model_2d: str) -> list[float]:
     from rewis3d.store import Project
     from rewis3d.train import preset
     from rewis3d.train.trainer import Trainer
 
     config = preset("cpu-quick")
     config.method.baseline = baseline
+    config.model.model_2d = model_2d
     config.data.points = points
     config.method.cmc_start = 0.0  # time stage 2 (both CMC directions active)
     with tempfile.TemporaryDirectory() as run_dir:
@@ -64,6 +68,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--model", default="segformer-b0")
+    ap.add_argument("--train-model", default="segformer-mini")
+    ap.add_argument("--no-inference", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     from transformers import SegformerForSemanticSegmentation
@@ -72,13 +78,17 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp))
-        ema = statistics.median(step_times(project, "ema", args.points, args.steps))
-        rw = statistics.median(step_times(project, "none", args.points, args.steps))
-        print("| training step (cpu-quick, batch 2, 96x128 crops, "
-              f"{args.points} points/sample) | median s | ratio | budget |")
+        ema = statistics.median(step_times(project, "ema", args.points, args.steps,
+                                           args.train_model))
+        rw = statistics.median(step_times(project, "none", args.points, args.steps,
+                                          args.train_model))
+        print(f"| training step (cpu-quick, {args.train_model}, batch 2, 96x128 crops, "
+              f"{args.points} points/sample, {args.threads} threads) | median s | ratio | budget |")
         print("|---|---|---|---|")
         print(f"| EMA baseline (2D only) | {ema:.2f} | 1.00 | |")
         print(f"| Rewis3d (2D + 3D + CMC) | {rw:.2f} | {rw / ema:.2f} | <= 2.0 |")
+        if args.no_inference:
+            return
 
         plain = build_model_2d(args.model, 7).eval()
         plain.save_pretrained(Path(tmp) / "exported")  # what `rewis3d export` writes
