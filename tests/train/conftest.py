@@ -38,3 +38,15 @@ def tiny_config():
     config.optim.steps = 4
     config.run.log_every = 1
     return config
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Bit-exact resume is promised at a fixed thread count, and one thread is also the fast
+    choice on a shared 2-core machine (two OpenMP threads spin on each other; docs/ptv3.md)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
