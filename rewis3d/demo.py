@@ -81,7 +81,7 @@ def run_demo(folder: Path, frames: int = 24, size: tuple[int, int] = (192, 144),
 
             config = variant_config(preset("cpu-quick"), variant, seed, steps, points=points)
             result = run_training(state["project"], config, run=f"demo-{variant}")
-            predict(state["project"], result.run)
+            predict(state["project"], result.run, with_3d=False)  # no review here: skip the 3D map
             state[variant] = result.metrics.miou_2d
             return (f"run {result.run}: {result.steps} steps in {result.seconds:.0f} s, 2D mIoU "
                     f"{100 * result.metrics.miou_2d:.1f}% on held-out frames; predictions stored")
