@@ -55,8 +55,8 @@ def train(project, preset_name, config_file, scenes, run, steps, baseline, sampl
     else:
         if preset_name is None and config_file is None:
             raise InputError(f"give --preset (one of {', '.join(cfg.PRESETS)}) or --config FILE")
-        config = cfg.preset(preset_name) if preset_name else cfg.TrainConfig()
-        if config_file:
+        config = cfg.preset(preset_name) if preset_name else None
+        if config_file:  # without --preset, the file's own `preset:` key is the base
             config = cfg.load(config_file, base=config)
         overrides = {("data", "scenes"): list(scenes) or None, ("optim", "steps"): steps,
                      ("method", "baseline"): baseline, ("data", "sampling"): sampling,

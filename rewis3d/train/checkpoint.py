@@ -2,12 +2,18 @@
 ``torch.save`` file read back with ``weights_only=True`` (no arbitrary pickle is ever loaded).
 
 ``runs/<run>/checkpoints/step-000300/{models.safetensors, state.pt}`` and a ``latest`` file
-naming the newest complete one; each checkpoint is written aside and renamed into place.
+naming the newest complete one. A process killed at any instant (SIGKILL, power loss) never
+leaves ``latest`` naming a torn checkpoint: files are written into a ``.tmp`` folder and
+fsynced, the folder is renamed into place, then ``latest`` is replaced atomically. A checkpoint
+being rewritten (same step) is first moved to ``.old``, which ``latest_checkpoint`` falls back to.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import warnings
 from pathlib import Path
 
 import torch
@@ -18,6 +24,8 @@ from rewis3d.store.errors import StoreError
 
 WEIGHTS = "models.safetensors"
 STATE = "state.pt"
+ASIDE = ".old"
+STEP_DIR = re.compile(r"step-\d{6}")
 
 
 class CheckpointError(StoreError):
@@ -39,13 +47,40 @@ def save_checkpoint(run_dir: Path, step: int, models: dict[str, torch.nn.Module]
                for name, module in models.items() for key, value in module.state_dict().items()}
     save_file(tensors, str(tmp / WEIGHTS))
     torch.save({**state, "step": step}, tmp / STATE)
+    for name in (WEIGHTS, STATE):
+        _fsync(tmp / name)
+    _fsync(tmp)
+    aside = final.with_name(final.name + ASIDE)
+    shutil.rmtree(aside, ignore_errors=True)
     if final.exists():
-        shutil.rmtree(final)
+        final.rename(aside)
     tmp.rename(final)
+    _fsync(final.parent)
     latest = run_dir / "checkpoints" / "latest"
     latest.with_suffix(".tmp").write_text(final.name)
+    _fsync(latest.with_suffix(".tmp"))
     latest.with_suffix(".tmp").replace(latest)
+    _fsync(latest.parent)
+    shutil.rmtree(aside, ignore_errors=True)
     return final
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file or a folder's entries to disk, so a rename never outlives its content."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _complete(path: Path) -> bool:
+    return (path / WEIGHTS).is_file() and (path / STATE).is_file()
+
+
+def _newest_complete(folder: Path) -> Path | None:
+    steps = sorted(p for p in folder.iterdir() if STEP_DIR.fullmatch(p.name) and _complete(p))
+    return steps[-1] if steps else None
 
 
 def latest_checkpoint(run_dir: Path) -> Path:
@@ -54,10 +89,27 @@ def latest_checkpoint(run_dir: Path) -> Path:
         raise CheckpointError(f"run {run_dir.name!r} has no checkpoint yet ({pointer} missing); "
                               "train it first (`rewis3d train ... --run NAME`)")
     path = run_dir / "checkpoints" / pointer.read_text().strip()
-    if not path.is_dir():
-        raise CheckpointError(f"{pointer} names {path.name}, which is missing; delete the run "
-                              "or restore the checkpoint folder")
-    return path
+    aside = path.with_name(path.name + ASIDE)
+    if path.is_dir():  # renamed into place whole; damage inside is reported on load
+        return path
+    if _complete(aside):  # killed while rewriting this very step
+        return aside
+    fallback = _newest_complete(pointer.parent)
+    if fallback is None:
+        raise CheckpointError(f"{pointer} names {path.name}, which is missing, and no earlier "
+                              "checkpoint is complete; delete the run and train again")
+    warnings.warn(f"{pointer} names {path.name}, which is missing; using {fallback.name}, "
+                  "the newest complete checkpoint", stacklevel=2)
+    return fallback
+
+
+def _earlier_hint(path: Path) -> str:
+    """How to go on from a torn checkpoint: delete it and resume from the newest one before."""
+    earlier = [p for p in path.parent.iterdir()
+               if STEP_DIR.fullmatch(p.name) and p.name < path.name and _complete(p)]
+    if not earlier:
+        return "retrain (no earlier checkpoint)"
+    return f"delete {path} and resume again, from {max(earlier).name}"
 
 
 def load_weights(path: Path, models: dict[str, torch.nn.Module]) -> None:
@@ -66,7 +118,7 @@ def load_weights(path: Path, models: dict[str, torch.nn.Module]) -> None:
         tensors = load_file(str(path / WEIGHTS))
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{path / WEIGHTS} is unreadable ({exc}); it is truncated or "
-                              "corrupt: resume from an earlier checkpoint or retrain") from None
+                              f"corrupt: {_earlier_hint(path)}") from None
     for name, module in models.items():
         prefix = f"{name}."
         part = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
@@ -83,4 +135,4 @@ def load_state(path: Path) -> dict:
         return torch.load(path / STATE, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for truncated/corrupt files
         raise CheckpointError(f"{path / STATE} is unreadable ({type(exc).__name__}); it is "
-                              "truncated or corrupt: resume from an earlier checkpoint") from None
+                              f"truncated or corrupt: {_earlier_hint(path)}") from None

@@ -35,7 +35,9 @@ class EventLog:
     def truncate_after(self, step: int) -> None:
         """Drop events past ``step`` (a resumed run rewrites them)."""
         kept = [e for e in read_events(self.path.parent) if e.get("step", 0) <= step]
-        self.path.write_text("".join(json.dumps(e) + "\n" for e in kept))
+        aside = self.path.with_suffix(".tmp")  # atomic: a kill here keeps the old log whole
+        aside.write_text("".join(json.dumps(e) + "\n" for e in kept))
+        aside.replace(self.path)
 
 
 def read_events(run_dir: Path, kind: str | None = None) -> list[dict]:
