@@ -77,3 +77,31 @@ def test_a_reader_never_sees_a_torn_frame(tiny_project):
         ann.set_frame(0, np.full((12, 16), value, np.uint8))
     out, _ = reader.communicate(timeout=60)
     assert reader.returncode == 0 and int(out) == 0
+
+
+def test_full_disk_while_writing_predictions_keeps_the_previous_ones(tiny_project, monkeypatch):
+    import errno
+
+    import zarr.storage._local as local
+
+    scene = tiny_project.scene("s")
+    with scene.prediction_writer("run") as w:
+        for f in range(3):
+            w.write(f, np.full((12, 16), 1, np.uint8), np.full((12, 16), 0.9, np.float32))
+    real_put, calls = local._put, {"n": 0}
+
+    def put_until_full(path, value, exclusive=False):
+        calls["n"] += 1
+        if calls["n"] > 4:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real_put(path, value, exclusive=exclusive)
+
+    monkeypatch.setattr(local, "_put", put_until_full)
+    with pytest.raises(OSError, match="No space left"), scene.prediction_writer("run") as w:
+        for f in range(3):
+            w.write(f, np.full((12, 16), 2, np.uint8), np.full((12, 16), 0.1, np.float32))
+    monkeypatch.undo()
+    pred = Project.open(tiny_project.path).scene("s").predictions("run")
+    assert all(int(pred.labels[f].max()) == 1 for f in range(3))
+    assert float(pred.confidence[2].min()) == pytest.approx(0.9)
+    assert not any(tiny_project.staging.iterdir())
