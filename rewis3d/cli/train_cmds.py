@@ -46,8 +46,10 @@ def train(project, preset_name, config_file, scenes, run, steps, baseline, sampl
 
     from rewis3d.store import Project
     from rewis3d.train import config as cfg
+    from rewis3d.train import distributed
     from rewis3d.train.run import load_run_config, run_dir_of, run_training
 
+    main = distributed.init_from_env().is_main  # under torchrun, rank 0 alone reports
     proj = Project.open(project)
     if resume_run:
         config = load_run_config(run_dir_of(proj, resume_run))
@@ -65,9 +67,12 @@ def train(project, preset_name, config_file, scenes, run, steps, baseline, sampl
         for (section, key), value in overrides.items():
             if value is not None:
                 setattr(getattr(config, section), key, value)
-    with tqdm(total=1, unit="step", dynamic_ncols=True) as bar:
+    with tqdm(total=1, unit="step", dynamic_ncols=True, disable=not main) as bar:
         result = run_training(proj, config, run=run, resume=bool(resume_run),
                               hooks=[_progress_hook(bar)])
+    distributed.teardown()
+    if not main:
+        return
     m = result.metrics
     click.echo(f"run {result.run}: {result.steps} steps in {result.seconds:.0f} s -> {result.run_dir}")
     if m is not None:

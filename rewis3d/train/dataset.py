@@ -167,10 +167,14 @@ class TrainingData:
     def __len__(self) -> int:
         return len(self.samples)
 
-    def batch(self, rng: np.random.Generator) -> Batch:
+    def batch(self, rng: np.random.Generator, shard: slice = slice(None)) -> Batch:
+        """The global batch's items in ``shard`` (a data-parallel rank's share). Each item has
+        its own stream spawned from the step's generator, so a rank draws only its items."""
         picks = rng.choice(len(self.samples), size=self.config.batch_size,
                            replace=len(self.samples) < self.config.batch_size)
-        items = [self._item(*self.samples[int(p)], rng) for p in picks]
+        streams = rng.spawn(len(picks))
+        items = [self._item(*self.samples[int(p)], r)
+                 for p, r in list(zip(picks, streams, strict=True))[shard]]
         return self._collate(items)
 
     def _item(self, scene_index: int, frame: int, rng: np.random.Generator) -> dict:

@@ -22,11 +22,14 @@ def _finite(value):
 
 
 class EventLog:
-    def __init__(self, run_dir: Path):
+    def __init__(self, run_dir: Path, enabled: bool = True):
         self.path = run_dir / EVENTS
+        self.enabled = enabled  # False on data-parallel ranks other than 0: they write nothing
 
     def write(self, kind: str, **fields) -> dict:
         event = {"kind": kind, "time": time.time(), **_finite(fields)}
+        if not self.enabled:
+            return event
         with self.path.open("a") as f:
             f.write(json.dumps(event) + "\n")
             f.flush()
@@ -34,6 +37,8 @@ class EventLog:
 
     def truncate_after(self, step: int) -> None:
         """Drop events past ``step`` (a resumed run rewrites them)."""
+        if not self.enabled:
+            return
         kept = [e for e in read_events(self.path.parent) if e.get("step", 0) <= step]
         aside = self.path.with_suffix(".tmp")  # atomic: a kill here keeps the old log whole
         aside.write_text("".join(json.dumps(e) + "\n" for e in kept))

@@ -10,6 +10,7 @@ from pathlib import Path
 from rewis3d.store import InputError, Project
 from rewis3d.store.scene import check_name
 from rewis3d.train import config as cfg
+from rewis3d.train import distributed
 from rewis3d.train.checkpoint import latest_checkpoint
 from rewis3d.train.evaluate import EvalResult
 
@@ -80,9 +81,11 @@ def run_training(project: Project | str | Path, config: cfg.TrainConfig, run: st
     """Train ``config`` into ``runs/<run>``; with ``resume``, continue that run exactly.
 
     ``until`` stops early at that step (after a checkpoint), e.g. to test resuming.
+    Under ``torchrun`` every rank calls this; rank 0 alone writes the run's files.
     """
     from rewis3d.train.trainer import Trainer
 
+    ctx = distributed.init_from_env()
     project = project if isinstance(project, Project) else Project.open(project)
     run = run or default_run_name(config)
     run_dir = project.runs_dir / check_name(run, "run")
@@ -92,11 +95,13 @@ def run_training(project: Project | str | Path, config: cfg.TrainConfig, run: st
     elif run_dir.exists() and any(p.name not in _job_files() for p in run_dir.iterdir()):
         raise InputError(f"run {run!r} exists in {project.runs_dir}; continue it with "
                          f"--resume {run} or pick another name (--run NAME)")
-    run_dir.mkdir(parents=True, exist_ok=True)
+    distributed.barrier(ctx)  # every rank has checked the folder before rank 0 writes to it
+    if ctx.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(project, config, run_dir, hooks)
     if resume:
         trainer.restore(latest_checkpoint(run_dir))
-    else:
+    elif ctx.is_main:
         config.save(run_dir / CONFIG_FILE)
     t0 = time.perf_counter()
     metrics = trainer.fit(until)

@@ -20,6 +20,7 @@ import torch
 
 from rewis3d.store import Project
 from rewis3d.train import checkpoint as ckpt
+from rewis3d.train import distributed
 from rewis3d.train.config import TrainConfig
 from rewis3d.train.dataset import Batch, TrainingData, load_scenes
 from rewis3d.train.ema import ema_update, make_teacher
@@ -50,7 +51,9 @@ class Trainer:
                  hooks: list[Hook] | None = None):
         self.project, self.config, self.run_dir = project, config, Path(run_dir)
         self.hooks = list(hooks or [])
-        self.device = pick_device(config.run.device)
+        self.dist = distributed.current()
+        self.device = (distributed.device_for(self.dist, config.run.device)
+                       or pick_device(config.run.device))
         self.with_3d = config.method.baseline != "ema"
         self.class_names = [c.name for c in project.classes]
         scenes = load_scenes(project, config.data, self.with_3d)
@@ -63,8 +66,10 @@ class Trainer:
         self.amp = config.optim.amp and self.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         self.step = 0
-        self.events = EventLog(self.run_dir)
+        self.events = EventLog(self.run_dir, enabled=self.dist.is_main)
+        self.shard = distributed.shard(config.data.batch_size, self.dist)
         self._build_models()
+        self.nets = self._data_parallel()
 
     # -- construction -----------------------------------------------------------------------
     def _build_models(self) -> None:
@@ -93,15 +98,25 @@ class Trainer:
         for name, model in self.models.items():
             model.train(teacher_mode if name.startswith("teacher") else True)
 
+    def _data_parallel(self) -> dict[str, torch.nn.Module]:
+        """What the forward passes call: DDP-wrapped students (synchronised BatchNorm in all
+        four networks) under torchrun, else the models themselves."""
+        if not self.dist.enabled:
+            return dict(self.models)
+        for model in self.models.values():
+            distributed.synchronise_batchnorm(model, self.device)
+        return {name: distributed.data_parallel(model, self.device)
+                if name.startswith("student") else model for name, model in self.models.items()}
+
     # -- one step -------------------------------------------------------------------------
     def _seed(self, step: int) -> np.random.Generator:
-        torch.manual_seed(self.config.run.seed * 1_000_003 + step)
+        torch.manual_seed(self.config.run.seed * 1_000_003 + step + self.dist.rank * 2**40)
         return np.random.default_rng([self.config.run.seed, step])
 
     def train_step(self) -> dict:
         t0 = time.perf_counter()
         rng = self._seed(self.step)
-        batch = _to(self.data.batch(rng), self.device)
+        batch = _to(self.data.batch(rng, self.shard), self.device)
         autocast = (torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext())
         with autocast:
             total, stats = self._losses(batch)
@@ -124,13 +139,14 @@ class Trainer:
         if self.with_3d:
             ema_update(self.models["teacher_3d"], self.models["student_3d"], self.step, alpha)
         stats["loss"] = float(total.detach())
-        stats["samples_per_s"] = batch.size / (time.perf_counter() - t0)
+        stats = distributed.mean_over_ranks(stats, self.dist)
+        stats["samples_per_s"] = batch.size * self.dist.world_size / (time.perf_counter() - t0)
         self.step += 1
         return stats
 
     def _losses(self, batch: Batch) -> tuple[torch.Tensor, dict]:
         m = self.config.method
-        s2d = logits_2d(self.models["student_2d"], batch.student_image)
+        s2d = logits_2d(self.nets["student_2d"], batch.student_image)
         with torch.no_grad():
             t2d = logits_2d(self.models["teacher_2d"], batch.teacher_image)
         flat_s2d, flat_t2d = flatten_2d(s2d), flatten_2d(t2d)
@@ -141,7 +157,7 @@ class Trainer:
         if not self.with_3d:
             return total, stats
         grid = self.config.model.grid_size
-        s3d = self.models["student_3d"](batch.student_feat, batch.student_coord,
+        s3d = self.nets["student_3d"](batch.student_feat, batch.student_coord,
                                         grid_size=grid, offset=batch.offset)
         with torch.no_grad():
             t3d = self.models["teacher_3d"](batch.teacher_feat, batch.teacher_coord,
@@ -179,7 +195,7 @@ class Trainer:
                 if self.step % max(r.log_every, 1) == 0 or last or self.step == stop:
                     self._emit(self.events.write("step", step=self.step,
                                                  total_steps=self.total_steps, **stats))
-                if (r.eval_every and self.step % r.eval_every == 0) or last:
+                if ((r.eval_every and self.step % r.eval_every == 0) or last) and self.dist.is_main:
                     result = self.evaluate(with_3d=last)
                 if (r.checkpoint_every and self.step % r.checkpoint_every == 0) or last:
                     self.save()
@@ -211,6 +227,8 @@ class Trainer:
 
     # -- checkpoints ------------------------------------------------------------------------
     def save(self) -> Path:
+        if not self.dist.is_main:  # rank 0 holds the same weights and writes them
+            return ckpt.checkpoint_dir(self.run_dir, self.step)
         state = {"optim_2d": self.opt_2d.state_dict(), "sched_2d": self.sched_2d.state_dict(),
                  "scaler": self.scaler.state_dict()}
         if self.with_3d:

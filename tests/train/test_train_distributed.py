@@ -1,0 +1,107 @@
+"""Two gloo processes with the global batch split between them reach the weights of one
+process with the whole batch.
+
+Not bit-equal: the gradient is the mean of two half-batch gradients (summed in another order)
+and BatchNorm statistics come from all-reduced sums instead of one pass, so float32 rounding
+differs. AdamW turns that rounding into up to one learning rate per step for parameters whose
+gradient is near zero (its update m / sqrt(v) is about +-lr whatever the gradient's size), so
+the bound per weight is ``steps * lr`` (1.8e-3 here); the whole students also agree to 1 % in
+relative L2 norm, which a wrong reduction (a sum, a half batch, local BatchNorm) would break.
+For the two runs to be the same function at all the test removes what is *defined* per
+process: every pixel is labelled and each crop has the same size (a rank's loss is a mean over
+its own pixels, as in the released code's DDP), and dropout / drop-path are off (their masks
+are drawn per rank from the torch generator; on, DDP is the same statistically, not
+numerically).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+import numpy as np
+import pytest
+import torch
+import torch.multiprocessing as mp
+
+from rewis3d.store import Project
+
+STEPS = 3
+
+
+def configure(config):
+    config.method.baseline = "ema"
+    config.optim.steps = STEPS
+    config.data.batch_size = 4
+    config.data.crop = (32, 48)
+    config.data.rescale = config.data.aspect = (1.0, 1.0)
+    config.data.blur_p = config.data.augmix_p = 0.0
+    config.data.cutout = 0
+    config.run.eval_every = 0
+    return config
+
+
+def no_dropout(model: torch.nn.Module) -> None:
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+        if hasattr(module, "drop_prob"):
+            module.drop_prob = 0.0
+
+
+def train(project, config, run_dir) -> dict[str, torch.Tensor]:
+    from rewis3d.train.trainer import Trainer
+
+    trainer = Trainer(Project.open(project), config, run_dir)
+    for model in trainer.models.values():
+        no_dropout(model)
+    while trainer.step < STEPS:
+        trainer.train_step()
+    trainer.save()
+    return {k: v.detach().clone() for k, v in trainer.models["student_2d"].state_dict().items()}
+
+
+def worker(rank: int, world: int, port: int, project, config, out) -> None:
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world),
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    torch.set_num_threads(1)
+    from rewis3d.train import distributed
+
+    distributed.init_from_env()
+    try:
+        weights = train(project, config, out / "ddp")
+        torch.save(weights, out / f"rank{rank}.pt")
+    finally:
+        distributed.teardown()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="gloo on loopback")
+def test_two_gloo_ranks_match_one_process(tiny_project, tiny_config, tmp_path):
+    project = Project.open(tiny_project)
+    scene = project.scene("street")
+    for f in range(len(scene.rgb)):
+        scene.annotations.set_frame(f, np.asarray(scene.gt[f]))
+    config = configure(tiny_config)
+    (tmp_path / "ddp").mkdir()
+    mp.start_processes(worker, args=(2, free_port(), tiny_project, config, tmp_path), nprocs=2,
+                       start_method="spawn")
+    torch.set_num_threads(1)
+    single = train(tiny_project, config, tmp_path / "single")
+    ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(2)]
+    bound = STEPS * config.optim.lr_2d
+    for key, value in single.items():
+        assert torch.equal(ranks[0][key], ranks[1][key]), key  # DDP keeps ranks identical
+        assert float((ranks[0][key].double() - value.double()).abs().max()) <= bound, key
+    a = torch.cat([v.double().flatten() for v in ranks[0].values()])
+    b = torch.cat([v.double().flatten() for v in single.values()])
+    assert float((a - b).norm() / b.norm()) < 0.01
+    written = sorted(p.name for p in (tmp_path / "ddp").rglob("*") if p.is_file())
+    assert written == ["latest", "models.safetensors", "state.pt"]  # rank 0's checkpoint only
