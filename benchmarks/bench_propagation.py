@@ -61,7 +61,7 @@ def main() -> None:
     rng = np.random.default_rng(1)
     config = PropagationConfig(voxel_size=0.05, radius=0.3)
     t0 = time.perf_counter()
-    preview = PropagationPreview(points, pixel, frame_ptr, size, 4, config)
+    preview = PropagationPreview.from_arrays(points, pixel, frame_ptr, size, 4, config)
     build = time.perf_counter() - t0
     current = {}
     for f in rng.choice(args.frames, 10, replace=False):

@@ -25,6 +25,7 @@ import os
 import shutil
 import uuid
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -78,12 +79,7 @@ def open_index(reconstruction, params: dict) -> SamplingIndex:
     """The stored index, read lazily. FileNotFoundError when absent or stale (rebuild it);
     SamplingIndexCorruptError when present but unreadable."""
     path = index_path(reconstruction)
-    if not (path / "zarr.json").is_file():
-        raise FileNotFoundError(path)
-    try:
-        attrs = dict(zarr.open_group(str(path), mode="r").attrs)
-    except Exception as exc:  # zarr raises many types for broken metadata
-        raise SamplingIndexCorruptError(f"{path}: unreadable metadata ({exc})") from None
+    attrs = read_group_attrs(path)
     if (attrs.get("version") != INDEX_VERSION or attrs.get("params") != params
             or attrs.get("fingerprint") != fingerprint(reconstruction)):
         raise FileNotFoundError(path)  # stale: built by another version, setting or scene
@@ -102,13 +98,7 @@ def open_index(reconstruction, params: dict) -> SamplingIndex:
 def write_index(reconstruction, index: SamplingIndex, params: dict,
                 chunk_rows: int = CHUNK_ROWS) -> Path:
     """Store ``index`` next to the reconstruction's arrays (write aside, then rename)."""
-    final = index_path(reconstruction)
-    parent = final.parent
-    for leftover in parent.glob(f".{INDEX_FOLDER}.*"):  # from writes a crash interrupted
-        shutil.rmtree(leftover, ignore_errors=True)
-    stage = parent / f".{INDEX_FOLDER}.{uuid.uuid4().hex[:8]}"
-    try:
-        group = zarr.open_group(str(stage), mode="w")
+    def fill(group: zarr.Group) -> None:
         crcs = {name: write_row_chunks(group, name, np.asarray(getattr(index, name)), chunk_rows)
                 for name in ROW_ARRAYS}
         for name in WHOLE_ARRAYS:
@@ -116,9 +106,33 @@ def write_index(reconstruction, index: SamplingIndex, params: dict,
             crcs[name] = write_row_chunks(group, name, data, max(len(data), 1))
         group.attrs.update({"version": INDEX_VERSION, "params": params, "checksums": crcs,
                             "fingerprint": fingerprint(reconstruction)})
+
+    return write_group_aside(index_path(reconstruction), fill)
+
+
+def read_group_attrs(path: Path) -> dict:
+    """Attrs of the stored zarr group at ``path``: FileNotFoundError when absent,
+    SamplingIndexCorruptError when its metadata cannot be read."""
+    if not (path / "zarr.json").is_file():
+        raise FileNotFoundError(path)
+    try:
+        return dict(zarr.open_group(str(path), mode="r").attrs)
+    except Exception as exc:  # zarr raises many types for broken metadata
+        raise SamplingIndexCorruptError(f"{path}: unreadable metadata ({exc})") from None
+
+
+def write_group_aside(final: Path, fill: Callable[[zarr.Group], None]) -> Path:
+    """Let ``fill`` write a zarr group in a hidden sibling of ``final``, fsync it and rename it
+    into place (replacing the old one), so a crash leaves either the old group or the new."""
+    parent = final.parent
+    for leftover in parent.glob(f".{final.name}.*"):  # from writes a crash interrupted
+        shutil.rmtree(leftover, ignore_errors=True)
+    stage = parent / f".{final.name}.{uuid.uuid4().hex[:8]}"
+    try:
+        fill(zarr.open_group(str(stage), mode="w"))
         _fsync_tree(stage)
         if final.exists():
-            trash = parent / f".{INDEX_FOLDER}.trash-{uuid.uuid4().hex[:8]}"
+            trash = parent / f".{final.name}.trash-{uuid.uuid4().hex[:8]}"
             os.replace(final, trash)
             shutil.rmtree(trash, ignore_errors=True)
         os.replace(stage, final)

@@ -25,6 +25,12 @@ from scipy.spatial import cKDTree
 
 from rewis3d.geometry.camera import depth_agrees, project_points, round_to_pixels
 from rewis3d.geometry.lifting import lift_view
+from rewis3d.geometry.preview_store import (
+    CHUNK_ROWS,
+    PreviewIndex,
+    build_in_memory,
+    load_or_build,
+)
 from rewis3d.store import IGNORE_INDEX
 
 
@@ -35,42 +41,52 @@ class PropagationConfig:
 
 
 class PropagationPreview:
-    """Per-voxel class votes over one reconstruction; see the module docstring."""
+    """Per-voxel class votes over one reconstruction; see the module docstring.
+
+    Per-point state lives in a ``PreviewIndex`` (memory-mapped when stored with the
+    reconstruction) plus the lifted labels of the labelled frames only. In RAM per voxel:
+    votes (4 B x classes), label (1 B), confidence (4 B), centre (24 B), frame pointer (8 B)
+    and the KD-tree over the centres (~24-40 B): ~70 B + 4 B/class per voxel.
+    """
 
     def __init__(
         self,
-        points: np.ndarray,
-        pixel: np.ndarray,
+        index: PreviewIndex,
         frame_ptr: np.ndarray,
         image_size: tuple[int, int],
         num_classes: int,
         config: PropagationConfig = PropagationConfig(),
     ):
-        self.pixel = np.asarray(pixel)
+        self.index = index
+        self.point_voxel = index.point_voxel
+        self.pixel = index.pixel
         self.frame_ptr = np.asarray(frame_ptr, dtype=np.int64)
         self.image_size = image_size
         self.num_classes = num_classes
         self.config = config
-        self.point_voxel = _voxel_ids(np.asarray(points), config.voxel_size)
-        num_voxels = int(self.point_voxel.max()) + 1 if len(self.point_voxel) else 0
-        self.voxel_order = np.argsort(self.point_voxel, kind="stable")
-        self.voxel_ptr = np.concatenate(
-            [[0], np.cumsum(np.bincount(self.point_voxel, minlength=num_voxels))]
-        ).astype(np.int64)
+        num_voxels = index.num_voxels
         self.votes = np.zeros((num_voxels, num_classes), dtype=np.int32)
         self.voxel_label = np.full(num_voxels, IGNORE_INDEX, dtype=np.uint8)
         self.voxel_conf = np.zeros(num_voxels, dtype=np.float32)
-        self._centres = _voxel_centres(np.asarray(points), self.point_voxel, num_voxels)
+        self._centres = index.centres
         self._all_voxels = cKDTree(self._centres) if num_voxels else None
-        self.lifted = np.full(len(self.point_voxel), IGNORE_INDEX, dtype=np.uint8)
+        self._lifted: dict[int, np.ndarray] = {}  # frame -> its points' lifted labels
         self.dirty_frames: set[int] = set()
+
+    @classmethod
+    def from_arrays(cls, points, pixel, frame_ptr, image_size: tuple[int, int],
+                    num_classes: int, config: PropagationConfig = PropagationConfig(),
+                    ) -> PropagationPreview:
+        """Build over in-memory (or any sliceable) arrays, keeping the index in RAM."""
+        index = build_in_memory(points, pixel, frame_ptr, config.voxel_size, image_size)
+        return cls(index, frame_ptr, image_size, num_classes, config)
 
     @classmethod
     def from_scene(cls, scene, reconstruction, num_classes: int,
                    config: PropagationConfig = PropagationConfig()) -> PropagationPreview:
-        """Build over a stored reconstruction and feed it every labelled frame."""
-        preview = cls(np.asarray(reconstruction.points[:]), np.asarray(reconstruction.pixel[:]),
-                      reconstruction.frame_ptr, scene.image_size, num_classes, config)
+        """Open (building once) the stored index and feed the preview every labelled frame."""
+        index = load_or_build(reconstruction, config.voxel_size, scene.image_size)
+        preview = cls(index, reconstruction.frame_ptr, scene.image_size, num_classes, config)
         for f in scene.annotations.labelled_frames():
             preview.update_frame(f, scene.annotations.frame(f))
         return preview
@@ -81,17 +97,18 @@ class PropagationPreview:
 
     def update_frame(self, frame: int, labels: np.ndarray) -> set[int]:
         """Take frame ``frame``'s current (H, W) labels; return the frames whose preview changed."""
-        s = slice(int(self.frame_ptr[frame]), int(self.frame_ptr[frame + 1]))
+        s = self._points_of(frame)
         new = lift_view(labels, self.pixel[s])
-        changed = np.flatnonzero(new != self.lifted[s]) + s.start
+        old = self._lifted.get(frame, np.full(len(new), IGNORE_INDEX, dtype=np.uint8))
+        changed = np.flatnonzero(new != old)
         if not len(changed):
             return set()
-        voxels = self.point_voxel[changed]
-        old_cls, new_cls = self.lifted[changed], new[changed - s.start]
+        voxels = self.point_voxel[s][changed].astype(np.int64)
+        old_cls, new_cls = old[changed], new[changed]
         had, has = old_cls != IGNORE_INDEX, new_cls != IGNORE_INDEX
         np.subtract.at(self.votes, (voxels[had], old_cls[had]), 1)
         np.add.at(self.votes, (voxels[has], new_cls[has]), 1)
-        self.lifted[changed] = new_cls
+        self._lifted[frame] = new
         touched = self._within_radius(np.unique(voxels))
         decided, conf = self._decide(touched)
         flipped = touched[decided != self.voxel_label[touched]]
@@ -103,11 +120,12 @@ class PropagationPreview:
 
     def frame_labels(self, frame: int) -> tuple[np.ndarray, np.ndarray]:
         """Preview (H, W) uint8 labels (255 = none) and (H, W) float32 vote-share confidence."""
-        s = slice(int(self.frame_ptr[frame]), int(self.frame_ptr[frame + 1]))
+        s = self._points_of(frame)
         labels = np.full(self.image_size, IGNORE_INDEX, dtype=np.uint8)
         conf = np.zeros(self.image_size, dtype=np.float32)
         voxels = self.point_voxel[s]
-        v, u = self.pixel[s, 0], self.pixel[s, 1]
+        pixel = self.pixel[s]
+        v, u = pixel[:, 0], pixel[:, 1]
         labels[v, u] = self.voxel_label[voxels]
         conf[v, u] = self.voxel_conf[voxels]
         self.dirty_frames.discard(frame)
@@ -115,7 +133,13 @@ class PropagationPreview:
 
     def point_labels(self) -> np.ndarray:
         """Propagated label (N,) of every point (255 where no voxel label reached)."""
-        return self.voxel_label[self.point_voxel]
+        out = np.empty(len(self.point_voxel), dtype=np.uint8)
+        for a in range(0, len(out), CHUNK_ROWS):
+            out[a : a + CHUNK_ROWS] = self.voxel_label[self.point_voxel[a : a + CHUNK_ROWS]]
+        return out
+
+    def _points_of(self, frame: int) -> slice:
+        return slice(int(self.frame_ptr[frame]), int(self.frame_ptr[frame + 1]))
 
     def _within_radius(self, voxels: np.ndarray) -> np.ndarray:
         """``voxels`` and every voxel whose decision they can change."""
@@ -147,9 +171,8 @@ class PropagationPreview:
     def _frames_of_voxels(self, voxels: np.ndarray) -> set[int]:
         if not len(voxels):
             return set()
-        starts, ends = self.voxel_ptr[voxels], self.voxel_ptr[voxels + 1]
-        members = self.voxel_order[_ranges(starts, ends)]
-        frames = np.searchsorted(self.frame_ptr, members, side="right") - 1
+        ptr = self.index.voxel_frame_ptr
+        frames = self.index.voxel_frames[_ranges(ptr[voxels], ptr[voxels + 1])]
         return set(np.unique(frames).tolist())
 
 
@@ -171,25 +194,6 @@ def project_labels(
     visible = inside & depth_agrees(z, d)
     out[pix[visible, 0], pix[visible, 1]] = labels[keep][visible]
     return out
-
-
-def _voxel_ids(points: np.ndarray, voxel_size: float) -> np.ndarray:
-    """Compact voxel id (0..V-1) of every point."""
-    if not len(points):
-        return np.zeros(0, dtype=np.int64)
-    cells = np.floor(points / voxel_size).astype(np.int64)
-    cells -= cells.min(axis=0)
-    span = cells.max(axis=0) + 1
-    keys = (cells[:, 0] * span[1] + cells[:, 1]) * span[2] + cells[:, 2]
-    _, ids = np.unique(keys, return_inverse=True)
-    return ids.astype(np.int64).ravel()
-
-
-def _voxel_centres(points: np.ndarray, voxel: np.ndarray, num_voxels: int) -> np.ndarray:
-    """Mean position of each voxel's points (V, 3)."""
-    counts = np.maximum(np.bincount(voxel, minlength=num_voxels), 1)[:, None]
-    sums = np.stack([np.bincount(voxel, points[:, i], num_voxels) for i in range(3)], axis=1)
-    return sums / counts
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

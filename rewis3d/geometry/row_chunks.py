@@ -25,19 +25,52 @@ class SamplingIndexCorruptError(StoreError):
 
 def write_row_chunks(group: zarr.Group, name: str, data: np.ndarray, chunk_rows: int) -> list[int]:
     """Write ``data`` as a raw row-chunked array; return the CRC-32 of every chunk."""
-    data = np.ascontiguousarray(data)
-    arr = group.create_array(
-        name, shape=data.shape, dtype=data.dtype, chunks=(chunk_rows, *data.shape[1:]),
-        compressors=None, filters=None, config={"write_empty_chunks": True},
-    )
-    crcs = []
-    for start in range(0, len(data), chunk_rows):
-        block = np.zeros((chunk_rows, *data.shape[1:]), dtype=data.dtype)
-        part = data[start : start + chunk_rows]
-        block[: len(part)] = part
-        arr[start : start + len(part)] = part
-        crcs.append(zlib.crc32(block))
-    return crcs
+    data = np.asarray(data)
+    writer = RowChunkWriter(group, name, data.shape, data.dtype, chunk_rows)
+    writer.append(data)
+    return writer.close()
+
+
+class RowChunkWriter:
+    """Write a raw row-chunked array of known shape block by block (any block sizes, in row
+    order), holding at most one chunk in memory; ``close`` returns every chunk's CRC-32."""
+
+    def __init__(self, group: zarr.Group, name: str, shape: tuple, dtype, chunk_rows: int):
+        self._arr = group.create_array(
+            name, shape=shape, dtype=dtype, chunks=(chunk_rows, *shape[1:]),
+            compressors=None, filters=None, config={"write_empty_chunks": True},
+        )
+        self._block = np.zeros((chunk_rows, *shape[1:]), dtype=dtype)
+        self._filled = 0  # rows of the current chunk already in ``_block``
+        self._start = 0  # first row of the current chunk
+        self.crcs: list[int] = []
+
+    def append(self, rows: np.ndarray) -> None:
+        rows = np.asarray(rows)
+        if self._start + self._filled + len(rows) > self._arr.shape[0]:
+            raise ValueError(f"{self._arr.name}: more rows than its shape {self._arr.shape}")
+        while len(rows):
+            take = min(len(rows), len(self._block) - self._filled)
+            self._block[self._filled : self._filled + take] = rows[:take]
+            self._filled += take
+            rows = rows[take:]
+            if self._filled == len(self._block):
+                self._flush()
+
+    def close(self) -> list[int]:
+        if self._filled:
+            self._block[self._filled :] = 0
+            self._flush()
+        if self._start != self._arr.shape[0]:
+            raise ValueError(f"{self._arr.name}: {self._start} rows written, "
+                             f"{self._arr.shape[0]} expected")
+        return self.crcs
+
+    def _flush(self) -> None:
+        stop = min(self._start + self._filled, self._arr.shape[0])
+        self._arr[self._start : stop] = self._block[: stop - self._start]
+        self.crcs.append(zlib.crc32(self._block))
+        self._start, self._filled = stop, 0
 
 
 class RowChunks:
@@ -79,6 +112,11 @@ class RowChunks:
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         return np.asarray(self[0 : len(self)], dtype=dtype)
+
+    def verify(self) -> None:
+        """Check every chunk's checksum now (SamplingIndexCorruptError on the first bad one)."""
+        for c in range(len(self._crcs)):
+            self._chunk(c)
 
     def __getitem__(self, key) -> np.ndarray:
         if isinstance(key, slice):
@@ -124,9 +162,9 @@ class RowChunks:
                               shape=(self.chunk_rows, *self._row_shape))
             if zlib.crc32(chunk) != self._crcs[c]:
                 raise SamplingIndexCorruptError(
-                    f"{self._chunk_file(c)}: checksum mismatch (the stored sampling index is "
-                    "corrupted). Delete the sampling_index folder or call "
-                    "SamplingIndex.load_or_build(reconstruction, rebuild=True)."
+                    f"{self._chunk_file(c)}: checksum mismatch (the stored index is corrupted). "
+                    f"Delete the {self.path.parent.name} folder or rebuild it with "
+                    "load_or_build(reconstruction, rebuild=True)."
                 )
             self._maps[c] = chunk
             self.chunks_read.add(c)
