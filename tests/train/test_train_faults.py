@@ -43,7 +43,9 @@ def written_steps(run_dir: Path) -> int:
 
 
 def train_cli(project: Path, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    """`rewis3d train` in a subprocess, on one thread like the in-process reference (see
+    tests/train/conftest.py): bit-exact equality needs the same thread count."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     return subprocess.Popen([sys.executable, "-m", "rewis3d.cli", "train", str(project), *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
 
