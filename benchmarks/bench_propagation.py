@@ -6,7 +6,7 @@
 
 The scene is written to a project store as a reconstruction (default 2M points, 100 frames).
 A fresh subprocess then builds the stored preview index chunk by chunk
-(``PropagationPreview.from_scene``), reports its time, peak RSS (``ru_maxrss``) and anonymous
+(``PropagationPreview.from_scene``), reports its time, peak RSS (``VmHWM``) and anonymous
 RSS (``RssAnon`` of /proc/self/status: the part that is not memory-mapped file pages, which
 the OS can drop), and times the strokes; a second one times reopening the stored index.
 
@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -82,7 +81,8 @@ def write_scene(root: Path, num_points: int, frames: int) -> Path:
 def memory_mb() -> dict:
     status = dict(line.split(":", 1) for line in
                   Path("/proc/self/status").read_text().splitlines() if ":" in line)
-    return {"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec (the parent's peak would show)
+    return {"peak_rss_mb": int(status["VmHWM"].split()[0]) / 1024,
             "rss_mb": int(status["VmRSS"].split()[0]) / 1024,
             "anon_rss_mb": int(status["RssAnon"].split()[0]) / 1024}
 
