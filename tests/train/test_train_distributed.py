@@ -105,3 +105,42 @@ def test_two_gloo_ranks_match_one_process(tiny_project, tiny_config, tmp_path):
     assert float((a - b).norm() / b.norm()) < 0.01
     written = sorted(p.name for p in (tmp_path / "ddp").rglob("*") if p.is_file())
     assert written == ["latest", "models.safetensors", "state.pt"]  # rank 0's checkpoint only
+
+
+def worker_both_branches(rank: int, world: int, port: int, project, config, out) -> None:
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world),
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    torch.set_num_threads(1)
+    from rewis3d.train import distributed
+    from rewis3d.train.trainer import Trainer
+
+    distributed.init_from_env()
+    try:
+        trainer = Trainer(Project.open(project), config, out / "ddp3d")
+        while trainer.step < STEPS:
+            trainer.train_step()
+        states = {name: {k: v.detach().clone() for k, v in trainer.models[name].state_dict().items()}
+                  for name in ("student_2d", "student_3d", "teacher_3d")}
+        torch.save(states, out / f"both{rank}.pt")
+    finally:
+        distributed.teardown()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="gloo on loopback")
+def test_rewis3d_with_the_3d_branch_keeps_ranks_identical(tiny_project, tiny_config, tmp_path):
+    """Both branches under DDP (3D student with all-reduced BatchNorm, CMC on): after a few
+    steps both ranks hold the same students and teachers, i.e. gradients and BN statistics
+    of the 3D branch are synchronised too."""
+    config = configure(tiny_config)
+    config.method.baseline = "none"
+    config.method.cmc_start = 0.0
+    (tmp_path / "ddp3d").mkdir()
+    mp.start_processes(worker_both_branches, args=(2, free_port(), tiny_project, config, tmp_path),
+                       nprocs=2, start_method="spawn")
+    ranks = [torch.load(tmp_path / f"both{r}.pt", weights_only=True) for r in range(2)]
+    for name, state in ranks[0].items():
+        for key, value in state.items():
+            assert torch.equal(value, ranks[1][name][key]), f"{name}.{key}"
+    assert any(float(v.abs().sum()) > 0 for k, v in ranks[0]["student_3d"].items()
+               if "running_mean" in k)  # BatchNorm statistics were updated
