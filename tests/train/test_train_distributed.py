@@ -62,13 +62,19 @@ def train(project, config, run_dir) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in trainer.models["student_2d"].state_dict().items()}
 
 
-def worker(rank: int, world: int, port: int, project, config, out) -> None:
+def join_group(rank: int, world: int, port: int):
+    """Set torchrun's variables for this spawned rank and join the gloo group."""
     os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world),
                       MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
     from rewis3d.train import distributed
 
     distributed.init_from_env()
+    return distributed
+
+
+def worker(rank: int, world: int, port: int, project, config, out) -> None:
+    distributed = join_group(rank, world, port)
     try:
         weights = train(project, config, out / "ddp")
         torch.save(weights, out / f"rank{rank}.pt")
@@ -108,13 +114,9 @@ def test_two_gloo_ranks_match_one_process(tiny_project, tiny_config, tmp_path):
 
 
 def worker_both_branches(rank: int, world: int, port: int, project, config, out) -> None:
-    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world),
-                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    torch.set_num_threads(1)
-    from rewis3d.train import distributed
     from rewis3d.train.trainer import Trainer
 
-    distributed.init_from_env()
+    distributed = join_group(rank, world, port)
     try:
         trainer = Trainer(Project.open(project), config, out / "ddp3d")
         while trainer.step < STEPS:
