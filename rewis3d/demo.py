@@ -26,7 +26,7 @@ def _step(title: str, fn: Callable[[], str]) -> None:
 
 
 def run_demo(folder: Path, frames: int = 24, size: tuple[int, int] = (192, 144), seed: int = 0,
-             steps: int = 60, points: int = 4096) -> dict[str, float]:
+             steps: int = 200, points: int = 4096) -> dict[str, float]:
     """Run every stage; returns the 2D mIoU of the EMA baseline and of Rewis3d."""
     from rewis3d.annotations import FrameSelection, simulate_scene_labels
     from rewis3d.geometry import PropagationPreview, lift_labels
@@ -126,7 +126,7 @@ def main() -> None:
     parser.add_argument("folder", type=Path, nargs="?", default=Path("demo-project"))
     parser.add_argument("--frames", type=int, default=24)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=60, help="training steps per method")
+    parser.add_argument("--steps", type=int, default=200, help="training steps per method")
     args = parser.parse_args()
     run_demo(args.folder, frames=args.frames, seed=args.seed, steps=args.steps)
 
