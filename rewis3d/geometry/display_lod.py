@@ -10,9 +10,6 @@ the 3D view later reads a few MB instead of every array.
 
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +17,9 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from rewis3d.geometry.index_store import fingerprint
+from rewis3d.geometry.index_store import fingerprint, write_group_aside
 from rewis3d.geometry.row_chunks import RowChunks, SamplingIndexCorruptError, write_row_chunks
 from rewis3d.geometry.sampling import stratified_draw
-from rewis3d.store.atomic import fsync_dir
 
 LOD_VERSION = 1
 LOD_FOLDER = "display_lod"
@@ -107,20 +103,11 @@ def _open(path: Path, wanted: dict) -> DisplaySubset:
 
 
 def _write(final: Path, subset: DisplaySubset, attrs: dict) -> None:
-    stage = final.with_name(f".{LOD_FOLDER}.{uuid.uuid4().hex[:8]}")
-    try:
-        group = zarr.open_group(str(stage), mode="w")
+    def fill(group: zarr.Group) -> None:
         crcs = {}
         for k in FIELDS:
             data = getattr(subset, k)
             crcs[k] = write_row_chunks(group, k, data, max(len(data), 1))
         group.attrs.update({**attrs, "checksums": crcs, "spacing": subset.spacing})
-        if final.exists():
-            trash = final.with_name(f".{LOD_FOLDER}.trash-{uuid.uuid4().hex[:8]}")
-            os.replace(final, trash)
-            shutil.rmtree(trash, ignore_errors=True)
-        os.replace(stage, final)
-        fsync_dir(final.parent)
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)
+
+    write_group_aside(final, fill)
