@@ -1,0 +1,46 @@
+"""The project panel's New and Import actions (the dialogs only pick paths; these do the work)."""
+
+import pytest
+
+from rewis3d.store import Project
+from tests.conftest import tree_snapshot
+from tests.io.datasets import make_7scenes
+
+pytestmark = pytest.mark.gui
+
+
+def test_new_project_then_import_in_the_background(dock, tmp_path, qtbot):
+    session = dock.session
+    assert session.create_project(tmp_path / "new", ["wall", "floor"])
+    assert [c.name for c in session.project.classes] == ["wall", "floor"]
+    ticks = []
+    from qtpy.QtCore import QTimer
+
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    worker = dock.project_panel.import_frames("7scenes", make_7scenes(tmp_path / "seq", n=3), "k")
+    qtbot.waitUntil(lambda: session.scene is not None and session.scene.name == "k", timeout=60000)
+    timer.stop()
+    assert worker is not None and ticks  # the event loop kept running during the import
+    assert Project.open(tmp_path / "new").scene("k").num_frames == 3
+    assert any(layer.name == "k rgb" for layer in session.viewer.layers)
+
+
+def test_import_of_a_broken_source_changes_nothing(dock, tmp_path, qtbot):
+    from napari.utils.notifications import notification_manager
+
+    dock.session.create_project(tmp_path / "new", ["a"])
+    source = make_7scenes(tmp_path / "seq", n=3)
+    (source / "frame-000001.pose.txt").write_text("1 0 0\n")
+    before = tree_snapshot(tmp_path / "new")
+    start = len(notification_manager.records)
+    dock.project_panel.import_frames("7scenes", source, "k")
+    qtbot.waitUntil(lambda: len(notification_manager.records) > start, timeout=60000)
+    text = " ".join(str(n.message) for n in notification_manager.records[start:])
+    assert "frame-000001.pose.txt" in text and "Traceback" not in text
+    assert tree_snapshot(tmp_path / "new") == before
+
+
+def test_import_without_a_project_is_refused(dock, tmp_path):
+    assert dock.project_panel.import_frames("7scenes", tmp_path, "k") is None
