@@ -33,6 +33,9 @@ import numpy as np
 
 from rewis3d.geometry import PropagationConfig, PropagationPreview
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _scenes import memory_mb, write_point_project  # noqa: E402
+
 CONFIG = PropagationConfig(voxel_size=0.05, radius=0.3)
 
 
@@ -61,30 +64,8 @@ def square_stroke(size, rng, cls):
 
 def write_scene(root: Path, num_points: int, frames: int) -> Path:
     """A project whose scene ``s`` has the floor scene as reconstruction ``r``."""
-    from rewis3d.store import Project, ReconstructionData
-
     points, pixel, frame_ptr, size = floor_scene(num_points, frames)
-    project = Project.create(root / "proj", ["a", "b", "c", "d"])
-    with project.scene_writer("s") as writer:
-        for _ in range(frames):
-            writer.append(rgb=np.zeros((*size, 3), np.uint8), intrinsics=np.eye(3),
-                          pose=np.eye(4))
-    n = len(points)
-    data = ReconstructionData(
-        points=points, colors=np.zeros((n, 3), np.uint8), conf=np.ones(n, np.float32),
-        frame=np.repeat(np.arange(frames, dtype=np.int32), np.diff(frame_ptr)),
-        pixel=pixel, frame_ptr=frame_ptr)
-    project.scene("s").write_reconstruction("r", data, {"backend": "synthetic"})
-    return root / "proj"
-
-
-def memory_mb() -> dict:
-    status = dict(line.split(":", 1) for line in
-                  Path("/proc/self/status").read_text().splitlines() if ":" in line)
-    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec (the parent's peak would show)
-    return {"peak_rss_mb": int(status["VmHWM"].split()[0]) / 1024,
-            "rss_mb": int(status["VmRSS"].split()[0]) / 1024,
-            "anon_rss_mb": int(status["RssAnon"].split()[0]) / 1024}
+    return write_point_project(root, points, frame_ptr, pixel, size, ["a", "b", "c", "d"])
 
 
 def child(project: str, strokes: int) -> dict:

@@ -11,7 +11,7 @@ subprocesses: one builds and stores the index (``SamplingIndex.load_or_build``);
 the stored index (read lazily) and samples. Times are per sample: ``cold`` is the first sample
 of each view in a fresh process (reads and checksums the chunks its region touches), ``warm``
 the steady state. Random sampling on the same index is the baseline of the ratio. Peak RSS is
-``ru_maxrss`` of each subprocess; it counts the memory-mapped index pages a process touched
+``VmHWM`` (peak resident set) of each subprocess; it counts the memory-mapped index pages a process touched
 (file pages the OS can drop), so the anonymous part is printed too.
 """
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _scenes import memory_mb, write_point_project  # noqa: E402
 from _table import print_table  # noqa: E402
 
 VIEWS, H, W = 100, 480, 640
@@ -54,31 +54,12 @@ def synthetic_scene(num_points: int, rng: np.random.Generator):
 
 def write_scene(root: Path, num_points: int) -> Path:
     """A project whose scene ``s`` has reconstruction ``r`` of ``num_points`` random points."""
-    from rewis3d.store import Project, ReconstructionData
-
-    project = Project.create(root / "proj", ["a"])
-    with project.scene_writer("s") as writer:
-        for _ in range(VIEWS):
-            writer.append(rgb=np.zeros((H, W, 3), np.uint8), intrinsics=np.eye(3), pose=np.eye(4))
     points, frame_ptr, pixel = synthetic_scene(num_points, np.random.default_rng(0))
-    n = len(points)
-    data = ReconstructionData(
-        points=points, colors=np.zeros((n, 3), np.uint8), conf=np.ones(n, np.float32),
-        frame=np.repeat(np.arange(VIEWS, dtype=np.int32), np.diff(frame_ptr)),
-        pixel=pixel, frame_ptr=frame_ptr)
-    project.scene("s").write_reconstruction("r", data, {"backend": "synthetic"})
-    return root / "proj"
+    return write_point_project(root, points, frame_ptr, pixel, (H, W), ["a"])
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def anon_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("RssAnon:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    return memory_mb()["peak_rss_mb"]
 
 
 def child_build(project: str) -> dict:
@@ -117,7 +98,7 @@ def child_sample(project: str, samples: int) -> dict:
         out[f"{method}_corr"] = float(np.mean([len(r.correspondences) for r in results]))
         out[f"{method}_share"] = float(np.mean([r.own_count for r in results]) / BUDGET)
     out["peak_rss_mb"] = peak_rss_mb()
-    out["anon_rss_mb"] = anon_rss_mb()
+    out["anon_rss_mb"] = memory_mb()["anon_rss_mb"]
     return out
 
 
