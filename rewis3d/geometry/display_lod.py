@@ -20,6 +20,7 @@ import zarr
 from rewis3d.geometry.index_store import fingerprint, write_group_aside
 from rewis3d.geometry.row_chunks import RowChunks, SamplingIndexCorruptError, write_row_chunks
 from rewis3d.geometry.sampling import stratified_draw
+from rewis3d.store.locking import build_lock
 
 LOD_VERSION = 1
 LOD_FOLDER = "display_lod"
@@ -55,22 +56,23 @@ def display_subset(num_points: int, budget: int, seed: int = 0) -> np.ndarray:
 def load_or_build_display_subset(reconstruction, budget: int, seed: int = 0) -> DisplaySubset:
     """The stored display subset of ``reconstruction``; drawn and stored first when needed."""
     path = Path(reconstruction.path) / LOD_FOLDER
-    wanted = {"version": LOD_VERSION, "budget": int(budget), "seed": int(seed),
-              "fingerprint": fingerprint(reconstruction)}
-    if (path / "zarr.json").is_file():
+    with build_lock(path):
+        wanted = {"version": LOD_VERSION, "budget": int(budget), "seed": int(seed),
+                  "fingerprint": fingerprint(reconstruction)}
+        if (path / "zarr.json").is_file():
+            try:
+                return _open(path, wanted)
+            except FileNotFoundError:
+                pass
+            except (SamplingIndexCorruptError, KeyError, ValueError, OSError) as exc:
+                warnings.warn(f"redrawing the display subset: {exc}", stacklevel=2)
+        subset = draw_display_subset(reconstruction, budget, seed)
+        subset.spacing = nearest_spacing(subset.points)
         try:
-            return _open(path, wanted)
-        except FileNotFoundError:
-            pass
-        except (SamplingIndexCorruptError, KeyError, ValueError, OSError) as exc:
-            warnings.warn(f"redrawing the display subset: {exc}", stacklevel=2)
-    subset = draw_display_subset(reconstruction, budget, seed)
-    subset.spacing = nearest_spacing(subset.points)
-    try:
-        _write(path, subset, wanted)
-    except OSError as exc:  # a read-only project is still shown
-        warnings.warn(f"could not store the display subset ({exc})", stacklevel=2)
-    return subset
+            _write(path, subset, wanted)
+        except OSError as exc:  # a read-only project is still shown
+            warnings.warn(f"could not store the display subset ({exc})", stacklevel=2)
+        return subset
 
 
 def draw_display_subset(reconstruction, budget: int, seed: int = 0) -> DisplaySubset:

@@ -15,7 +15,9 @@ it: ``SamplingIndexCorruptError`` names the file; ``load_or_build(rec, rebuild=T
 it. A sample is never drawn from bytes that fail their checksum.
 
 Writes go to a hidden sibling folder first and are renamed into place, so a crash leaves
-either no index or a complete one.
+either no index or a complete one. Checking and building happen under an inter-process lock
+(``store.locking.build_lock``): when two processes (DDP ranks, the GUI and a job) open one
+reconstruction at once, one builds and the other waits and opens what it stored.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import zarr
 from rewis3d.geometry.row_chunks import RowChunks, SamplingIndexCorruptError, write_row_chunks
 from rewis3d.geometry.sampling_index import DEFAULT_GRID_CELLS, SamplingIndex
 from rewis3d.store.atomic import fsync_dir
+from rewis3d.store.locking import build_lock
 
 INDEX_VERSION = 1
 INDEX_FOLDER = "sampling_index"
@@ -55,24 +58,25 @@ def load_or_build(
     chunk_rows: int = CHUNK_ROWS,
 ) -> SamplingIndex:
     """Open the stored index of ``reconstruction``; build and store it first when needed."""
-    params = {"sphere_scale": float(sphere_scale), "grid_cells": int(grid_cells)}
-    if not rebuild:
+    with build_lock(index_path(reconstruction)):
+        params = {"sphere_scale": float(sphere_scale), "grid_cells": int(grid_cells)}
+        if not rebuild:
+            try:
+                return open_index(reconstruction, params)
+            except FileNotFoundError:
+                pass
+            except SamplingIndexCorruptError as exc:
+                warnings.warn(f"rebuilding the sampling index: {exc}", stacklevel=2)
+        index = SamplingIndex.build(np.asarray(reconstruction.points[:]), reconstruction.frame_ptr,
+                                    np.asarray(reconstruction.pixel[:]), sphere_scale, grid_cells)
         try:
-            return open_index(reconstruction, params)
-        except FileNotFoundError:
-            pass
-        except SamplingIndexCorruptError as exc:
-            warnings.warn(f"rebuilding the sampling index: {exc}", stacklevel=2)
-    index = SamplingIndex.build(np.asarray(reconstruction.points[:]), reconstruction.frame_ptr,
-                                np.asarray(reconstruction.pixel[:]), sphere_scale, grid_cells)
-    try:
-        write_index(reconstruction, index, params, chunk_rows)
-    except OSError as exc:  # a read-only project still trains, from memory
-        warnings.warn(f"could not store the sampling index ({exc}); using it from memory",
-                      stacklevel=2)
-        return index
-    del index
-    return open_index(reconstruction, params)
+            write_index(reconstruction, index, params, chunk_rows)
+        except OSError as exc:  # a read-only project still trains, from memory
+            warnings.warn(f"could not store the sampling index ({exc}); using it from memory",
+                          stacklevel=2)
+            return index
+        del index
+        return open_index(reconstruction, params)
 
 
 def open_index(reconstruction, params: dict) -> SamplingIndex:

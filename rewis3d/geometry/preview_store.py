@@ -38,6 +38,7 @@ from rewis3d.geometry.row_chunks import (
     SamplingIndexCorruptError,
     write_row_chunks,
 )
+from rewis3d.store.locking import build_lock
 
 PREVIEW_VERSION = 1
 PREVIEW_FOLDER = "preview_index"
@@ -140,22 +141,23 @@ def load_or_build(reconstruction, voxel_size: float, image_size: tuple[int, int]
                   rebuild: bool = False, chunk_rows: int = CHUNK_ROWS) -> PreviewIndex:
     """Open the stored preview index of ``reconstruction``; build and store it first when
     needed (absent, stale, damaged or ``rebuild``). A read-only project gets it in memory."""
-    params = {"voxel_size": float(voxel_size), "pixel_dtype": pixel_dtype(image_size).name}
-    if not rebuild:
+    with build_lock(preview_index_path(reconstruction)):
+        params = {"voxel_size": float(voxel_size), "pixel_dtype": pixel_dtype(image_size).name}
+        if not rebuild:
+            try:
+                return open_preview_index(reconstruction, params)
+            except FileNotFoundError:
+                pass
+            except SamplingIndexCorruptError as exc:
+                warnings.warn(f"rebuilding the preview index: {exc}", stacklevel=2)
         try:
-            return open_preview_index(reconstruction, params)
-        except FileNotFoundError:
-            pass
-        except SamplingIndexCorruptError as exc:
-            warnings.warn(f"rebuilding the preview index: {exc}", stacklevel=2)
-    try:
-        write_preview_index(reconstruction, voxel_size, image_size, params, chunk_rows)
-    except OSError as exc:
-        warnings.warn(f"could not store the preview index ({exc}); building it in memory",
-                      stacklevel=2)
-        return build_in_memory(reconstruction.points, reconstruction.pixel,
-                               reconstruction.frame_ptr, voxel_size, image_size, chunk_rows)
-    return open_preview_index(reconstruction, params)
+            write_preview_index(reconstruction, voxel_size, image_size, params, chunk_rows)
+        except OSError as exc:
+            warnings.warn(f"could not store the preview index ({exc}); building it in memory",
+                          stacklevel=2)
+            return build_in_memory(reconstruction.points, reconstruction.pixel,
+                                   reconstruction.frame_ptr, voxel_size, image_size, chunk_rows)
+        return open_preview_index(reconstruction, params)
 
 
 def open_preview_index(reconstruction, params: dict) -> PreviewIndex:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
+
 import numpy as np
 import pytest
 import zarr
@@ -161,3 +164,36 @@ def test_budget_of_the_whole_scene_works_on_a_stored_index(scene):
         s = view_aware_sample(stored, 2, SamplingConfig(budget=10**6), np.random.default_rng(0))
     pts = s.correspondence_points
     assert (np.asarray(rec.pixel[:])[pts] == s.correspondences[:, 1:]).all()
+
+
+def _open_concurrently(path, out):
+    rec = Project.open(path).scene("ring").reconstruction("r")
+    index = load_or_build(rec)
+    np.save(out, np.asarray(index.order[:]))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="uses fork")
+def test_processes_opening_one_missing_index_build_it_once(scene, tmp_path, monkeypatch):
+    """DDP ranks (or the GUI and a job) opening a reconstruction together: one builds, the
+    others wait for it and open the stored index; none sees a half-replaced folder."""
+    builds = tmp_path / "builds"
+    real_build = SamplingIndex.build.__func__
+
+    def counting_build(cls, *args, **kwargs):
+        with open(builds, "a") as fh:
+            fh.write("x")
+        return real_build(cls, *args, **kwargs)
+
+    monkeypatch.setattr(SamplingIndex, "build", classmethod(counting_build))
+    ctx = mp.get_context("fork")
+    outs = [tmp_path / f"order{i}.npy" for i in range(3)]
+    procs = [ctx.Process(target=_open_concurrently, args=(tmp_path / "proj", out)) for out in outs]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    assert builds.read_text() == "x"
+    expected = in_memory(scene.reconstruction("r")).order
+    for out in outs:
+        assert np.array_equal(np.load(out), expected)

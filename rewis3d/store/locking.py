@@ -1,0 +1,67 @@
+"""An inter-process lock for building derived data (indices) that several processes may want.
+
+Two ranks of one DDP job, or the GUI and a CLI job, can open the same reconstruction at once
+and each find its sampling index missing. Without a lock both build it, and one's rename
+swaps the folder out from under the other's read. With it the second waits, then opens
+the index the first stored.
+
+The lock is an OS advisory lock on a small file (``flock`` on POSIX, ``msvcrt.locking`` on
+Windows): the kernel releases it when the holder exits, even after SIGKILL, so a crash never
+leaves a stale lock behind. Where the lock file cannot be created (a read-only project) the
+block runs unlocked: nothing will be written there either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _lock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                return
+            except OSError:  # LK_LOCK gives up after ~10 s; keep waiting
+                continue
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def lock_path(final: Path) -> Path:
+    """The lock file guarding ``final``: hidden, and not matched by ``.<name>.*`` staging globs."""
+    final = Path(final)
+    return final.parent / f".lock-{final.name}"
+
+
+@contextlib.contextmanager
+def build_lock(final: Path) -> Iterator[None]:
+    """Hold the exclusive lock for (re)building ``final`` for the duration of the block."""
+    try:
+        fd = os.open(lock_path(final), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:  # read-only location: no writer can race us there
+        yield
+        return
+    try:
+        _lock(fd)
+        try:
+            yield
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)
