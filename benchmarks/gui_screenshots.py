@@ -82,6 +82,8 @@ def main() -> None:
     shot("annotate")
 
     dock.preview_panel.toggle.setChecked(True)
+    while dock.preview_panel.building:  # built in a worker thread
+        settle(app, 0.05)
     viewer.dims.set_current_step(0, 3)
     session.viewer.layers.selection.active = session.labels_layer
     shot("preview")
@@ -94,6 +96,8 @@ def main() -> None:
     while worker.is_running:
         settle(app, 0.05)
     settle(app, 0.5)
+    while dock.preview_panel.building:  # the preview follows the new reconstruction
+        settle(app, 0.05)
     panel.view_button.setChecked(True)
     shot("3d_rgb")
     panel.set_color_mode("label")

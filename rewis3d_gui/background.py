@@ -30,8 +30,9 @@ def run_in_background(
     relay = _ProgressRelay()
 
     def show(done: int, total: int) -> None:
-        bar.setRange(0, max(total, 1))
-        bar.setValue(done)
+        if alive(bar):  # the panel may have closed while the job ran on
+            bar.setRange(0, max(total, 1))
+            bar.setValue(done)
 
     relay.progressed.connect(show, Qt.ConnectionType.QueuedConnection)
     worker = create_worker(  # our own "errored" handler replaces superqt's re-raise
@@ -40,10 +41,19 @@ def run_in_background(
     )
     bar.setRange(0, 0)  # busy until the first report
     bar.setVisible(True)
-    worker.finished.connect(lambda: bar.setVisible(False))
+    worker.finished.connect(lambda: alive(bar) and bar.setVisible(False))
     worker._progress_relay = relay  # keep the relay alive as long as the worker
     worker.start()
     return worker
+
+
+def alive(widget) -> bool:
+    """False once Qt has deleted ``widget`` (napari closed while a worker still ran)."""
+    try:
+        widget.objectName()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _failed(doing: str, exc: Exception) -> None:

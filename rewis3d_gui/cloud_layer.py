@@ -46,7 +46,7 @@ class CloudView:
         self.subset_pixel = lod.pixel
         self.frame_ptr = reconstruction.frame_ptr
         self.lifted = np.full(len(self.subset), IGNORE_INDEX, dtype=np.uint8)  # shown points
-        self.propagated: np.ndarray | None = None
+        self.propagated: np.ndarray | None = None  # labels of the shown points
         self.class_rgba = class_rgba
         points = lod.points
         self.rgb = lod.colors
@@ -71,15 +71,15 @@ class CloudView:
         if self.mode == "label":
             self.set_mode("label")
 
-    def set_propagated(self, labels: np.ndarray | None) -> None:
-        """Propagated labels of every point (from the preview), or None to show lifted ones."""
-        self.propagated = labels
+    def set_propagated(self, preview) -> None:
+        """Show the labels ``preview`` propagates to the shown points (None: the lifted ones)."""
+        self.propagated = None if preview is None else preview.point_labels(self.subset)
         if self.mode == "label":
             self.set_mode("label")
 
     def shown_labels(self) -> np.ndarray:
         """Labels of the shown points: propagated where the preview is on, else lifted."""
-        return self.lifted if self.propagated is None else self.propagated[self.subset]
+        return self.lifted if self.propagated is None else self.propagated
 
     # -- colour and filter -----------------------------------------------------------------
     def set_mode(self, mode: str) -> None:

@@ -141,9 +141,8 @@ class ReconstructionPanel(QWidget):
             cloud = CloudView(scene.reconstruction(name), self.session.class_rgba())
             for frame in scene.annotations.labelled_frames():
                 cloud.lift_frame(frame, scene.annotations.frame(frame))
-            propagated = self.session.propagated_labels
-            if propagated is not None and len(propagated) == cloud.reconstruction.num_points:
-                cloud.set_propagated(propagated)
+            if _fits(self.session.propagation, cloud):
+                cloud.set_propagated(self.session.propagation)
             cloud.set_mode(self.color_mode.currentText())
             self.info.setText(f"{cloud.reconstruction.num_points:,} points, "
                               f"{len(cloud.subset):,} shown")
@@ -227,14 +226,18 @@ class ReconstructionPanel(QWidget):
         if self.cloud is not None:
             self.cloud.lift_frame(frame, labels)
 
-    def _on_point_labels(self, labels) -> None:
-        if self.cloud is not None and (labels is None or
-                                       len(labels) == self.cloud.reconstruction.num_points):
-            self.cloud.set_propagated(labels)
+    def _on_point_labels(self, preview) -> None:
+        if self.cloud is not None and (preview is None or _fits(preview, self.cloud)):
+            self.cloud.set_propagated(preview)
 
     def _on_classes_changed(self) -> None:
         if self.cloud is not None:
             self.cloud.set_class_colors(self.session.class_rgba())
+
+
+def _fits(preview, cloud: CloudView) -> bool:
+    """Whether ``preview`` runs over the cloud's reconstruction (same number of points)."""
+    return preview is not None and preview.num_points == cloud.reconstruction.num_points
 
 
 def _colorbar_pixmap(name: str, width: int = 160, height: int = 14) -> QPixmap:

@@ -33,7 +33,7 @@ class Session:
     class_selected = Signal(int)  # store class id
     stroke_saved = Signal(int, object)  # frame, its (H, W) store labels after the stroke
     reconstruction_changed = Signal(object)  # name or None
-    point_labels_changed = Signal(object)  # (N,) propagated labels of the cloud, or None
+    point_labels_changed = Signal(object)  # the PropagationPreview (labels per point), or None
 
     def __init__(self, viewer: napari.Viewer):
         self.viewer = viewer
@@ -42,7 +42,7 @@ class Session:
         self.rgb_layer = None
         self.labels_layer: Labels | None = None
         self.reconstruction_name: str | None = None
-        self.propagated_labels: np.ndarray | None = None  # per point of that reconstruction
+        self.propagation = None  # the live PropagationPreview over that reconstruction, or None
         self.colored_layers: list = []  # Labels layers that must follow the class colours
         self._adding_layers = False
         viewer.layers.events.inserted.connect(self._adopt_reader_layers)
@@ -194,10 +194,11 @@ class Session:
             return True
         return False
 
-    def set_propagated_labels(self, labels: np.ndarray | None) -> None:
-        """The preview's labels of every point of the session's reconstruction (None: off)."""
-        self.propagated_labels = labels
-        self.point_labels_changed.emit(labels)
+    def set_propagated_labels(self, preview) -> None:
+        """The preview whose labels the cloud shows (None: off). A view asks it for its shown
+        points only (``preview.point_labels(subset)``), never for all N."""
+        self.propagation = preview
+        self.point_labels_changed.emit(preview)
 
     # -- frames ----------------------------------------------------------------------------
     @property

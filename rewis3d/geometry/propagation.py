@@ -95,6 +95,10 @@ class PropagationPreview:
     def num_frames(self) -> int:
         return len(self.frame_ptr) - 1
 
+    @property
+    def num_points(self) -> int:
+        return len(self.point_voxel)
+
     def update_frame(self, frame: int, labels: np.ndarray) -> set[int]:
         """Take frame ``frame``'s current (H, W) labels; return the frames whose preview changed."""
         s = self._points_of(frame)
@@ -131,8 +135,12 @@ class PropagationPreview:
         self.dirty_frames.discard(frame)
         return labels, conf
 
-    def point_labels(self) -> np.ndarray:
-        """Propagated label (N,) of every point (255 where no voxel label reached)."""
+    def point_labels(self, points: np.ndarray | None = None) -> np.ndarray:
+        """Propagated label of every point, or of the point indices ``points`` (255 where no
+        voxel label reached). A viewer showing a subset asks for that subset only: at 60M
+        points the full array is a 60M-row gather per stroke."""
+        if points is not None:
+            return self.voxel_label[self.point_voxel[np.asarray(points, dtype=np.int64)]]
         out = np.empty(len(self.point_voxel), dtype=np.uint8)
         for a in range(0, len(out), CHUNK_ROWS):
             out[a : a + CHUNK_ROWS] = self.voxel_label[self.point_voxel[a : a + CHUNK_ROWS]]

@@ -58,7 +58,12 @@ def assert_same_preview(a: PropagationPreview, b: PropagationPreview, frames: in
     for f in range(frames):
         for x, y in zip(a.frame_labels(f), b.frame_labels(f), strict=True):
             np.testing.assert_array_equal(x, y)
-    np.testing.assert_array_equal(a.point_labels(), b.point_labels())
+    everything = a.point_labels()
+    np.testing.assert_array_equal(everything, b.point_labels())
+    some = np.random.default_rng(3).choice(len(everything), min(len(everything), 5000),
+                                           replace=False)  # unsorted, across chunks
+    np.testing.assert_array_equal(a.point_labels(some), everything[some])
+    np.testing.assert_array_equal(b.point_labels(some), everything[some])
 
 
 def test_chunked_build_equals_the_whole_array_method_and_reads_bounded_chunks(box_project):
