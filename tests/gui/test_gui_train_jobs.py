@@ -6,9 +6,11 @@ fake does not know, and answers `predict` by writing predictions into the store)
 
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from qtpy.QtCore import QTimer
 
 from rewis3d.jobs import JobManager
@@ -25,7 +27,18 @@ sys.path.insert(0, {str(REPO)!r})
 from tests.jobs import fake_worker
 words = sys.argv[1:]
 sub, project = words[0], Path(words[1])
+if sub == "export":  # stands in for the exported transformers folder
+    out = Path(words[2])
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text("{{}}")
+    sys.exit(0)
 opts = dict(zip(words[2::2], words[3::2]))
+if "--config" in opts:  # a retrain: the run it starts from must have been exported first
+    import yaml
+    start = yaml.safe_load(Path(opts["--config"]).read_text())["model"]["pretrained_2d"]
+    if not (Path(start) / "config.json").is_file():
+        print("error: the 2D weights were not exported first", flush=True)
+        sys.exit(3)
 run = opts.get("--run") or opts.get("--resume")
 if sub == "predict":
     from rewis3d.store import Project
@@ -176,3 +189,33 @@ def test_nothing_labelled_says_what_to_do(dock, tmp_path, street_project, messag
     assert not dock.training_panel.start()
     assert any("no frame has labels yet" in m and "Label tab" in m for m in messages())
     assert JobManager(street_project).list() == []
+
+
+def test_retrain_exports_then_trains_from_the_weights_then_predicts(train, dock, street_project,
+                                                                   qtbot):
+    """Review > Retrain: three jobs in a chain, each started when the one before finished;
+    the new run's predictions load by themselves."""
+    from rewis3d.train.config import preset
+
+    run_dir = Path(street_project) / "runs" / "r1"
+    run_dir.mkdir(parents=True)
+    preset("cpu-quick").save(run_dir / "config.yaml")
+    scene = Project.open(street_project).scene("street")
+    with scene.prediction_writer("r1") as writer:
+        for f in range(scene.num_frames):
+            writer.write(f, np.zeros(scene.image_size, np.uint8),
+                         np.full(scene.image_size, 0.5, np.float32))
+    review, viewer = dock.review_panel, dock.session.viewer
+    qtbot.waitUntil(lambda: review.run.findText("r1") >= 0, timeout=10_000)
+    review.run.setCurrentText("r1")
+    train.baseline.setChecked(True)
+    assert review.retrain()
+    assert train.run_name.text() == "r1" and len(train.pending) == 2  # exporting first
+    qtbot.waitUntil(lambda: "r1-r1 prediction" in viewer.layers, timeout=60_000)
+    qtbot.waitUntil(lambda: train.job is None or train.job.status().done, timeout=30_000)
+    assert not train.pending and train.run_name.text() == "r1-r1"
+    assert (run_dir / "weights-2d" / "config.json").is_file()
+    retrain_yaml = yaml.safe_load((run_dir / "retrain-r1-r1.yaml").read_text())
+    assert retrain_yaml["model"]["pretrained_2d"] == str((run_dir / "weights-2d").absolute())
+    events = (Path(street_project) / "runs" / "r1-r1" / "events.jsonl").read_text()
+    assert '"done"' in events

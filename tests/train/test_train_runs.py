@@ -112,3 +112,34 @@ def test_missing_reconstruction_names_command(tiny_project, tiny_config):
     tiny_config.data.reconstruction = "mapanything"
     with pytest.raises(StoreError, match="rewis3d reconstruct PROJECT --scene street"):
         run_training(tiny_project, tiny_config, run="x")
+
+
+def test_retraining_starts_from_the_exported_2d_student(tiny_project, tiny_config):
+    """The review loop's retrain: export the run's 2D student, write the new run's config, and
+    the new run's 2D student and teacher begin as exactly those weights (then keep training)."""
+    from rewis3d.review import retrain_config
+    from rewis3d.train.config import load
+    from rewis3d.train.export import export_run
+    from rewis3d.train.trainer import Trainer
+
+    tiny_config.method.baseline = "ema"
+    tiny_config.optim.steps = 2
+    first = run_training(tiny_project, tiny_config, run="first")
+    exported = export_run(tiny_project, "first", first.run_dir / "weights-2d")
+    config_path = retrain_config(first.run_dir, exported, first.run_dir / "retrain.yaml")
+    config = load(config_path)
+    assert config.model.pretrained_2d == str(exported.absolute())
+
+    trained = {k.removeprefix("student_2d."): v for k, v in weights(first.run_dir).items()
+               if k.startswith("student_2d.")}
+    fresh = Trainer(Project.open(tiny_project), config, tiny_project / "runs" / "probe")
+    for name in ("student_2d", "teacher_2d"):
+        start = fresh.models[name].state_dict()
+        assert start.keys() == trained.keys()
+        for key, value in trained.items():
+            assert torch.equal(start[key], value), (name, key)
+
+    second = run_training(tiny_project, config, run="first-r1")
+    assert second.steps == 2
+    moved = weights(second.run_dir)
+    assert any(not torch.equal(moved[f"student_2d.{k}"], v) for k, v in trained.items())
