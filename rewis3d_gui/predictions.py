@@ -30,6 +30,20 @@ WATCH_MS = 1000
 PREDICTION_OPACITY = 0.6
 
 
+def lazy_layer_data(prediction) -> tuple:
+    """Labels (as layer values) and confidence as dask arrays over the stored frames: napari
+    reads only the frames it shows, so a long scene's predictions appear at once and hold no
+    memory (one frame per chunk, as the store writes them)."""
+    import dask.array as da
+
+    shape = prediction.labels.shape
+    chunks = (1, *shape[1:])
+    labels = da.from_array(prediction.labels, chunks=chunks, name=False,
+                           asarray=True).map_blocks(labels_to_layer, dtype=np.uint16)
+    confidence = da.from_array(prediction.confidence, chunks=chunks, name=False, asarray=True)
+    return labels, confidence.astype(np.float32)
+
+
 def _signature(path: Path) -> tuple[int, int] | None:
     """Changes when the run's folder is replaced (a rename: new inode) or rewritten."""
     try:
@@ -98,8 +112,7 @@ class PredictionsPanel(QWidget):
     def _load(self, run: str) -> None:
         session = self.session
         prediction = session.scene.predictions(run)
-        labels = labels_to_layer(prediction.labels[:])
-        confidence = np.asarray(prediction.confidence[:], dtype=np.float32)
+        labels, confidence = lazy_layer_data(prediction)
         if run in self.layers:
             labels_layer, conf_layer = self.layers[run]
             labels_layer.data, conf_layer.data = labels, confidence

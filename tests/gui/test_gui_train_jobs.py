@@ -106,7 +106,7 @@ def test_progress_while_responsive_then_predictions_appear(train, dock, qtbot, m
     assert "r1 confidence" in viewer.layers
     layer = viewer.layers["r1 prediction"]
     assert layer.visible and not layer.editable
-    assert set(np.unique(layer.data[1])) == {2}  # fake: class frame % 2 -> layer value + 1
+    assert set(np.unique(np.asarray(layer.data[1]))) == {2}  # fake: frame % 2 -> value + 1
     assert "finished" in train.status.text() and train.start_button.isEnabled()
     assert dock.review_panel.run.currentText() == "r1"
 
