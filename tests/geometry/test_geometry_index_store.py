@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 
 import numpy as np
 import pytest
@@ -166,17 +165,8 @@ def test_budget_of_the_whole_scene_works_on_a_stored_index(scene):
     assert (np.asarray(rec.pixel[:])[pts] == s.correspondences[:, 1:]).all()
 
 
-def _open_concurrently(path, out):
-    rec = Project.open(path).scene("ring").reconstruction("r")
-    index = load_or_build(rec)
-    np.save(out, np.asarray(index.order[:]))
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="uses fork")
-def test_processes_opening_one_missing_index_build_it_once(scene, tmp_path, monkeypatch):
-    """DDP ranks (or the GUI and a job) opening a reconstruction together: one builds, the
-    others wait for it and open the stored index; none sees a half-replaced folder."""
-    builds = tmp_path / "builds"
+def _open_concurrently(path, out, builds):
+    """One process opening the reconstruction; it counts the builds it does into ``builds``."""
     real_build = SamplingIndex.build.__func__
 
     def counting_build(cls, *args, **kwargs):
@@ -184,10 +174,20 @@ def test_processes_opening_one_missing_index_build_it_once(scene, tmp_path, monk
             fh.write("x")
         return real_build(cls, *args, **kwargs)
 
-    monkeypatch.setattr(SamplingIndex, "build", classmethod(counting_build))
-    ctx = mp.get_context("fork")
+    SamplingIndex.build = classmethod(counting_build)
+    rec = Project.open(path).scene("ring").reconstruction("r")
+    index = load_or_build(rec)
+    np.save(out, np.asarray(index.order[:]))
+
+
+def test_processes_opening_one_missing_index_build_it_once(scene, tmp_path):
+    """DDP ranks (or the GUI and a job) opening a reconstruction together: one builds, the
+    others wait for it and open the stored index; none sees a half-replaced folder."""
+    builds = tmp_path / "builds"
+    ctx = mp.get_context("spawn")  # fresh processes, like torchrun's ranks
     outs = [tmp_path / f"order{i}.npy" for i in range(3)]
-    procs = [ctx.Process(target=_open_concurrently, args=(tmp_path / "proj", out)) for out in outs]
+    procs = [ctx.Process(target=_open_concurrently, args=(tmp_path / "proj", out, builds))
+             for out in outs]
     for p in procs:
         p.start()
     for p in procs:
