@@ -68,7 +68,7 @@ class CloudView:
         """Re-lift one frame's annotations onto its shown points (from their stored pixels)."""
         a, b = np.searchsorted(self.subset, self.frame_ptr[frame : frame + 2])
         self.lifted[a:b] = lift_view(store_labels, self.subset_pixel[a:b])
-        if self.mode == "label":
+        if self.mode == "label" and self.propagated is None:  # else the preview's labels show
             self.set_mode("label")
 
     def set_propagated(self, preview) -> None:
