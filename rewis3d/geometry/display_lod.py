@@ -17,10 +17,14 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from rewis3d.geometry.index_store import fingerprint, write_group_aside
+from rewis3d.geometry.index_store import (
+    fingerprint,
+    open_or_build,
+    read_group_attrs,
+    write_group_aside,
+)
 from rewis3d.geometry.row_chunks import RowChunks, SamplingIndexCorruptError, write_row_chunks
 from rewis3d.geometry.sampling import stratified_draw
-from rewis3d.store.locking import build_lock
 
 LOD_VERSION = 1
 LOD_FOLDER = "display_lod"
@@ -56,23 +60,19 @@ def display_subset(num_points: int, budget: int, seed: int = 0) -> np.ndarray:
 def load_or_build_display_subset(reconstruction, budget: int, seed: int = 0) -> DisplaySubset:
     """The stored display subset of ``reconstruction``; drawn and stored first when needed."""
     path = Path(reconstruction.path) / LOD_FOLDER
-    with build_lock(path):
-        wanted = {"version": LOD_VERSION, "budget": int(budget), "seed": int(seed),
-                  "fingerprint": fingerprint(reconstruction)}
-        if (path / "zarr.json").is_file():
-            try:
-                return _open(path, wanted)
-            except FileNotFoundError:
-                pass
-            except (SamplingIndexCorruptError, KeyError, ValueError, OSError) as exc:
-                warnings.warn(f"redrawing the display subset: {exc}", stacklevel=2)
+    wanted = {"version": LOD_VERSION, "budget": int(budget), "seed": int(seed),
+              "fingerprint": fingerprint(reconstruction)}
+
+    def build() -> DisplaySubset:
         subset = draw_display_subset(reconstruction, budget, seed)
         subset.spacing = nearest_spacing(subset.points)
         try:
             _write(path, subset, wanted)
         except OSError as exc:  # a read-only project is still shown
-            warnings.warn(f"could not store the display subset ({exc})", stacklevel=2)
+            warnings.warn(f"could not store the display subset ({exc})", stacklevel=3)
         return subset
+
+    return open_or_build(path, "display subset", lambda: _open(path, wanted), build)
 
 
 def draw_display_subset(reconstruction, budget: int, seed: int = 0) -> DisplaySubset:
@@ -96,12 +96,15 @@ def draw_display_subset(reconstruction, budget: int, seed: int = 0) -> DisplaySu
 
 
 def _open(path: Path, wanted: dict) -> DisplaySubset:
-    attrs = dict(zarr.open_group(str(path), mode="r").attrs)
+    attrs = read_group_attrs(path)
     if any(attrs.get(k) != v for k, v in wanted.items()):
         raise FileNotFoundError(path)  # stale
-    crcs = attrs["checksums"]
-    return DisplaySubset(**{k: RowChunks(path / k, crcs[k])[:] for k in FIELDS},
-                         spacing=float(attrs["spacing"]))
+    try:
+        crcs = attrs["checksums"]
+        return DisplaySubset(**{k: RowChunks(path / k, crcs[k])[:] for k in FIELDS},
+                             spacing=float(attrs["spacing"]))
+    except (KeyError, ValueError, OSError) as exc:
+        raise SamplingIndexCorruptError(f"{path}: incomplete display subset ({exc!r})") from None
 
 
 def _write(final: Path, subset: DisplaySubset, attrs: dict) -> None:

@@ -29,6 +29,7 @@ import uuid
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import zarr
@@ -44,10 +45,29 @@ CHUNK_ROWS = 1 << 20
 ROW_ARRAYS = ("order", "sorted_points", "sorted_frame", "pixel")
 WHOLE_ARRAYS = ("centroid", "radius", "cell_ptr", "view_cells_ptr", "view_cells", "view_cum",
                 "view_cell_inside", "view_share")
+T = TypeVar("T")
 
 
 def index_path(reconstruction) -> Path:
     return Path(reconstruction.path) / INDEX_FOLDER
+
+
+def open_or_build(final: Path, what: str, open_stored: Callable[[], T], build: Callable[[], T],
+                  rebuild: bool = False) -> T:
+    """The one way derived data (sampling index, preview index, display subset) is opened:
+    under the build lock, the stored copy when ``open_stored`` finds it valid, else ``build()``
+    (which stores it, or keeps it in memory on a read-only project). ``open_stored`` raises
+    FileNotFoundError when absent or stale, SamplingIndexCorruptError when damaged (rebuilt,
+    with a warning)."""
+    with build_lock(final):
+        if not rebuild:
+            try:
+                return open_stored()
+            except FileNotFoundError:
+                pass
+            except SamplingIndexCorruptError as exc:
+                warnings.warn(f"rebuilding the {what}: {exc}", stacklevel=3)
+        return build()
 
 
 def load_or_build(
@@ -58,25 +78,22 @@ def load_or_build(
     chunk_rows: int = CHUNK_ROWS,
 ) -> SamplingIndex:
     """Open the stored index of ``reconstruction``; build and store it first when needed."""
-    with build_lock(index_path(reconstruction)):
-        params = {"sphere_scale": float(sphere_scale), "grid_cells": int(grid_cells)}
-        if not rebuild:
-            try:
-                return open_index(reconstruction, params)
-            except FileNotFoundError:
-                pass
-            except SamplingIndexCorruptError as exc:
-                warnings.warn(f"rebuilding the sampling index: {exc}", stacklevel=2)
+    params = {"sphere_scale": float(sphere_scale), "grid_cells": int(grid_cells)}
+
+    def build() -> SamplingIndex:
         index = SamplingIndex.build(np.asarray(reconstruction.points[:]), reconstruction.frame_ptr,
                                     np.asarray(reconstruction.pixel[:]), sphere_scale, grid_cells)
         try:
             write_index(reconstruction, index, params, chunk_rows)
         except OSError as exc:  # a read-only project still trains, from memory
             warnings.warn(f"could not store the sampling index ({exc}); using it from memory",
-                          stacklevel=2)
+                          stacklevel=3)
             return index
         del index
         return open_index(reconstruction, params)
+
+    return open_or_build(index_path(reconstruction), "sampling index",
+                         lambda: open_index(reconstruction, params), build, rebuild)
 
 
 def open_index(reconstruction, params: dict) -> SamplingIndex:

@@ -31,14 +31,18 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from rewis3d.geometry.index_store import fingerprint, read_group_attrs, write_group_aside
+from rewis3d.geometry.index_store import (
+    fingerprint,
+    open_or_build,
+    read_group_attrs,
+    write_group_aside,
+)
 from rewis3d.geometry.row_chunks import (
     RowChunks,
     RowChunkWriter,
     SamplingIndexCorruptError,
     write_row_chunks,
 )
-from rewis3d.store.locking import build_lock
 
 PREVIEW_VERSION = 1
 PREVIEW_FOLDER = "preview_index"
@@ -141,23 +145,20 @@ def load_or_build(reconstruction, voxel_size: float, image_size: tuple[int, int]
                   rebuild: bool = False, chunk_rows: int = CHUNK_ROWS) -> PreviewIndex:
     """Open the stored preview index of ``reconstruction``; build and store it first when
     needed (absent, stale, damaged or ``rebuild``). A read-only project gets it in memory."""
-    with build_lock(preview_index_path(reconstruction)):
-        params = {"voxel_size": float(voxel_size), "pixel_dtype": pixel_dtype(image_size).name}
-        if not rebuild:
-            try:
-                return open_preview_index(reconstruction, params)
-            except FileNotFoundError:
-                pass
-            except SamplingIndexCorruptError as exc:
-                warnings.warn(f"rebuilding the preview index: {exc}", stacklevel=2)
+    params = {"voxel_size": float(voxel_size), "pixel_dtype": pixel_dtype(image_size).name}
+
+    def build() -> PreviewIndex:
         try:
             write_preview_index(reconstruction, voxel_size, image_size, params, chunk_rows)
         except OSError as exc:
             warnings.warn(f"could not store the preview index ({exc}); building it in memory",
-                          stacklevel=2)
+                          stacklevel=3)
             return build_in_memory(reconstruction.points, reconstruction.pixel,
                                    reconstruction.frame_ptr, voxel_size, image_size, chunk_rows)
         return open_preview_index(reconstruction, params)
+
+    return open_or_build(preview_index_path(reconstruction), "preview index",
+                         lambda: open_preview_index(reconstruction, params), build, rebuild)
 
 
 def open_preview_index(reconstruction, params: dict) -> PreviewIndex:

@@ -69,3 +69,7 @@ def test_a_changed_budget_or_reconstruction_redraws_the_subset(tmp_path):
     with pytest.warns(UserWarning, match="truncated"):
         again = load_or_build_display_subset(scene.reconstruction("r"), 10**6)
     np.testing.assert_array_equal(again.points, np.asarray(rec.points[:]))
+    (rec.path / LOD_FOLDER / "zarr.json").write_text("{not json")  # unreadable metadata
+    with pytest.warns(UserWarning, match="rebuilding the display subset"):
+        again = load_or_build_display_subset(scene.reconstruction("r"), 10**6)
+    np.testing.assert_array_equal(again.points, np.asarray(rec.points[:]))
