@@ -40,7 +40,9 @@ def scribble_along(layer, frame: int, gt: np.ndarray, class_id: int, rng) -> Non
     layer.refresh()
 
 
-def main() -> None:
+def sample_viewer(prefix: str, size: tuple[int, int], settle_s: float = 0.3):
+    """A 12-frame synthetic street project, napari with the dock, and a ``shot(name)`` that
+    settles the event loop and saves the window to docs/images/gui_<name>.png."""
     import napari
     from qtpy.QtWidgets import QApplication
 
@@ -48,21 +50,26 @@ def main() -> None:
     from rewis3d_gui.dock import Rewis3dDock
 
     OUT.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="rewis3d-shots-"))
-    project = workdir / "street"
+    project = Path(tempfile.mkdtemp(prefix=prefix)) / "street"
     sample_into_project(project, SceneConfig(kind="street", frames=12, width=160, height=120,
                                              seed=0))
     viewer = napari.Viewer(title="Rewis3d", show=True)
-    viewer.window._qt_window.resize(1500, 900)
+    viewer.window._qt_window.resize(*size)
     dock = Rewis3dDock(viewer)
     viewer.window.add_dock_widget(dock, name="Rewis3d", area="right")
     app = QApplication.instance()
-    session = dock.session
 
     def shot(name: str) -> None:
-        settle(app)
+        settle(app, settle_s)
         viewer.window._qt_window.grab().save(str(OUT / f"gui_{name}.png"))
         print("saved", OUT / f"gui_{name}.png")
+
+    return project, viewer, dock, app, shot
+
+
+def main() -> None:
+    project, viewer, dock, app, shot = sample_viewer("rewis3d-shots-", (1500, 900))
+    session = dock.session
 
     dock.project_panel.open_project(project)
     dock.tabs.setCurrentIndex(0)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gui_screenshots import OUT, scribble_along, settle  # noqa: E402
+from gui_screenshots import sample_viewer, scribble_along, settle  # noqa: E402
 
 LABELLED = (0, 6)
 
@@ -78,27 +77,9 @@ def worker(words: list[str]) -> int:
 
 
 def main() -> None:
-    import napari
-    from qtpy.QtWidgets import QApplication
-
-    from rewis3d.synthetic import SceneConfig, sample_into_project
-    from rewis3d_gui.dock import Rewis3dDock
-
-    workdir = Path(tempfile.mkdtemp(prefix="rewis3d-shots-train-"))
-    project = workdir / "street"
-    sample_into_project(project, SceneConfig(kind="street", frames=12, width=160, height=120,
-                                             seed=0))
-    viewer = napari.Viewer(title="Rewis3d", show=True)
-    viewer.window._qt_window.resize(1700, 1000)
-    dock = Rewis3dDock(viewer)
-    viewer.window.add_dock_widget(dock, name="Rewis3d", area="right")
-    app = QApplication.instance()
+    project, viewer, dock, app, shot = sample_viewer("rewis3d-shots-train-", (1700, 1000),
+                                                     settle_s=0.5)
     session = dock.session
-
-    def shot(name: str) -> None:
-        settle(app, 0.5)
-        viewer.window._qt_window.grab().save(str(OUT / f"gui_{name}.png"))
-        print("saved", OUT / f"gui_{name}.png")
 
     dock.project_panel.open_project(project)
     rng = np.random.default_rng(3)

@@ -131,7 +131,7 @@ class PreviewPanel(QWidget):
         layers.move(layers.index(self.layer), layers.index(session.labels_layer))
         layers.selection.active = session.labels_layer
         session.colored_layers.append(self.layer)
-        session.set_propagated_labels(preview)
+        session.set_propagation(preview)
         elapsed = 1000 * (time.perf_counter() - start)
         self.status.setText(f"Preview over {name!r} built in {elapsed:.0f} ms.")
 
@@ -156,19 +156,12 @@ class PreviewPanel(QWidget):
             self._render(shown)
             self.layer.refresh()
         if changed:
-            self.session.set_propagated_labels(self.preview)
+            self.session.set_propagation(self.preview)
         if self.stale_frames:
             self._idle.start()
         self.last_update_ms = 1000 * (time.perf_counter() - start)
         self.status.setText(f"Last stroke: {len(changed)} frame(s) changed; shown frame "
                             f"updated in {self.last_update_ms:.0f} ms.")
-
-    def flush(self) -> None:
-        """Render every stale frame now (for screenshots, benchmarks and tests)."""
-        while self.stale_frames:
-            self._render(next(iter(self.stale_frames)))
-        if self.layer is not None:
-            self.layer.refresh()
 
     def _render(self, frame: int) -> None:
         self.layer.data[frame] = labels_to_layer(self.preview.frame_labels(frame)[0])
@@ -217,5 +210,5 @@ class PreviewPanel(QWidget):
                 self.session.colored_layers.remove(self.layer)
             if self.layer in self.session.viewer.layers:
                 self.session.viewer.layers.remove(self.layer)
-            self.session.set_propagated_labels(None)
+            self.session.set_propagation(None)
         self.layer = self.preview = None

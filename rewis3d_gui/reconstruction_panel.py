@@ -84,7 +84,7 @@ class ReconstructionPanel(QWidget):
         session.scene_changed.connect(self._on_scene_changed)
         session.classes_changed.connect(self._on_classes_changed)
         session.stroke_saved.connect(self._on_stroke)
-        session.point_labels_changed.connect(self._on_point_labels)
+        session.propagation_changed.connect(self._on_propagation)
         self._on_scene_changed()
 
     # -- running a backend -----------------------------------------------------------------
@@ -226,7 +226,7 @@ class ReconstructionPanel(QWidget):
         if self.cloud is not None:
             self.cloud.lift_frame(frame, labels)
 
-    def _on_point_labels(self, preview) -> None:
+    def _on_propagation(self, preview) -> None:
         if self.cloud is not None and (preview is None or _fits(preview, self.cloud)):
             self.cloud.set_propagated(preview)
 

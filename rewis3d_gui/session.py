@@ -33,7 +33,7 @@ class Session:
     class_selected = Signal(int)  # store class id
     stroke_saved = Signal(int, object)  # frame, its (H, W) store labels after the stroke
     reconstruction_changed = Signal(object)  # name or None
-    point_labels_changed = Signal(object)  # the PropagationPreview (labels per point), or None
+    propagation_changed = Signal(object)  # the PropagationPreview (labels per point), or None
 
     def __init__(self, viewer: napari.Viewer):
         self.viewer = viewer
@@ -194,11 +194,11 @@ class Session:
             return True
         return False
 
-    def set_propagated_labels(self, preview) -> None:
+    def set_propagation(self, preview) -> None:
         """The preview whose labels the cloud shows (None: off). A view asks it for its shown
         points only (``preview.point_labels(subset)``), never for all N."""
         self.propagation = preview
-        self.point_labels_changed.emit(preview)
+        self.propagation_changed.emit(preview)
 
     # -- frames ----------------------------------------------------------------------------
     @property
