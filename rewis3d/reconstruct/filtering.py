@@ -19,19 +19,22 @@ def keep_rows(data: ReconstructionData, keep: np.ndarray) -> ReconstructionData:
     )
 
 
-def drop_lowest_confidence(data: ReconstructionData, fraction: float = 0.1) -> ReconstructionData:
-    """Drop the ``fraction`` least confident points of every view (released Rewis3d: 10 %).
+def confident_in_view(conf: np.ndarray, fraction: float = 0.1) -> np.ndarray:
+    """The released per-view filter (``pointcloud_processing.py``): keep ``conf >=
+    percentile(conf, 100 * fraction)``. Ties at the threshold are all kept, so a view whose
+    points share one confidence (sensor depth) keeps every point."""
+    conf = np.asarray(conf)
+    if fraction <= 0 or not len(conf):
+        return np.ones(len(conf), dtype=bool)
+    return conf >= np.percentile(conf, 100.0 * fraction)
 
-    Exactly ``floor(fraction * n)`` points go per view (ties broken by order), so constant
-    confidence does not wipe out a whole view the way a ``conf > quantile`` test would.
-    """
+
+def drop_lowest_confidence(data: ReconstructionData, fraction: float = 0.1) -> ReconstructionData:
+    """Every view filtered by `confident_in_view` (released Rewis3d: ``fraction`` 0.1)."""
     keep = np.ones(len(data.points), dtype=bool)
     for f in range(len(data.frame_ptr) - 1):
         lo, hi = int(data.frame_ptr[f]), int(data.frame_ptr[f + 1])
-        n_drop = int(np.floor(fraction * (hi - lo)))
-        if n_drop:
-            order = np.argsort(data.conf[lo:hi], kind="stable")
-            keep[lo + order[:n_drop]] = False
+        keep[lo:hi] = confident_in_view(data.conf[lo:hi], fraction)
     return keep_rows(data, keep)
 
 

@@ -11,7 +11,7 @@ pixels away from their correspondences.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -26,22 +26,54 @@ class View2D:
     image: torch.Tensor  # (3, H, W) float in [0, 1]
     labels: torch.Tensor  # (H, W) long, IGNORE = unlabelled
     corr: torch.Tensor  # (H, W) long, NO_POINT where no sampled point
+    valid: torch.Tensor = field(default=None)  # (H, W) bool, False = padding; default all True
+
+    def __post_init__(self):
+        if self.valid is None:
+            self.valid = torch.ones(self.labels.shape, dtype=torch.bool)
 
     def correspondences(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(point positions (K,), flat pixel indices (K,)) of every pixel that has a point."""
+        """(point positions (K,), flat pixel indices (K,)): one pixel per point, the first in
+        row-major order of the pixels that carry it. Upscaling repeats a point over a block of
+        pixels; keeping one makes every point's 2D->3D target come from a single, defined pixel
+        (the released code scales and rounds each point's coordinate: one pixel too)."""
         flat = self.corr.reshape(-1)
         pixels = torch.nonzero(flat >= 0).squeeze(1)
-        return flat[pixels], pixels
+        points = flat[pixels]
+        if len(points):
+            order = torch.argsort(points, stable=True)  # pixels stay row-major within a point
+            sorted_points = points[order]
+            first = torch.ones_like(sorted_points, dtype=torch.bool)
+            first[1:] = sorted_points[1:] != sorted_points[:-1]
+            keep = order[first].sort().values
+            points, pixels = points[keep], pixels[keep]
+        return points, pixels
+
+
+def released_rescale_size(h: int, w: int, scale: float, distortion: float) -> tuple[int, int]:
+    """The released ``RescaleAndDistort`` size: ``s_x = scale * distortion``, ``s_y = scale /
+    distortion``; a height below the original is scaled back up to it (aspect kept) and the
+    width then clamped to >= the original, so the image never shrinks and crops never pad."""
+    tgt_w = max(1, round(w * scale * distortion))
+    tgt_h = max(1, round(h * scale / distortion))
+    if tgt_h < h:
+        up = h / tgt_h
+        tgt_w, tgt_h = max(round(tgt_w * up), w), max(round(tgt_h * up), h)
+    return tgt_h, tgt_w
 
 
 def rescale(view: View2D, scale_y: float, scale_x: float) -> View2D:
     h, w = view.labels.shape
-    size = (max(1, round(h * scale_y)), max(1, round(w * scale_x)))
-    if size == (h, w):
+    return resize(view, (max(1, round(h * scale_y)), max(1, round(w * scale_x))))
+
+
+def resize(view: View2D, size: tuple[int, int]) -> View2D:
+    if size == tuple(view.labels.shape):
         return view
     image = F.interpolate(view.image[None], size=size, mode="bilinear", align_corners=False,
                           antialias=True)[0].clamp_(0, 1)
-    return View2D(image, _nearest(view.labels, size), _nearest(view.corr, size))
+    return View2D(image, _nearest(view.labels, size), _nearest(view.corr, size),
+                  _nearest(view.valid.long(), size).bool())
 
 
 def _nearest(grid: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -49,29 +81,35 @@ def _nearest(grid: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 
 def hflip(view: View2D) -> View2D:
-    return View2D(view.image.flip(-1), view.labels.flip(-1), view.corr.flip(-1))
+    return View2D(view.image.flip(-1), view.labels.flip(-1), view.corr.flip(-1),
+                  view.valid.flip(-1))
 
 
 def crop(view: View2D, top: int, left: int, size: tuple[int, int]) -> View2D:
-    """Crop ``size`` at (top, left), padding past the border (image 0, labels/corr empty)."""
+    """Crop ``size`` at (top, left), padding past the border (image 0, labels/corr empty,
+    ``valid`` False: padding is excluded from every loss)."""
     ch, cw = size
     h, w = view.labels.shape
     pad_h, pad_w = max(0, top + ch - h), max(0, left + cw - w)
-    image, labels, corr = view.image, view.labels, view.corr
+    image, labels, corr, valid = view.image, view.labels, view.corr, view.valid
     if pad_h or pad_w:
-        image = F.pad(image, (0, pad_w, 0, pad_h), value=0.0)
-        labels = F.pad(labels, (0, pad_w, 0, pad_h), value=IGNORE)
-        corr = F.pad(corr, (0, pad_w, 0, pad_h), value=NO_POINT)
+        pad = (0, pad_w, 0, pad_h)
+        image = F.pad(image, pad, value=0.0)
+        labels = F.pad(labels, pad, value=IGNORE)
+        corr = F.pad(corr, pad, value=NO_POINT)
+        valid = F.pad(valid, pad, value=False)
     sl = (slice(top, top + ch), slice(left, left + cw))
-    return View2D(image[:, sl[0], sl[1]], labels[sl], corr[sl])
+    return View2D(image[:, sl[0], sl[1]], labels[sl], corr[sl], valid[sl])
 
 
 def shared_geometry(view: View2D, rng: np.random.Generator, crop_size: tuple[int, int],
                     scale: tuple[float, float], aspect: tuple[float, float]) -> View2D:
-    """Random rescale (x aspect distortion), h-flip (p .5) and crop: the same for both views."""
+    """Random rescale with aspect distortion (released rule: never below the original size,
+    `released_rescale_size`), h-flip (p .5) and crop: the same for both views. Only a frame
+    smaller than the crop is padded."""
     s = rng.uniform(*scale)
-    a = rng.uniform(*aspect)
-    view = rescale(view, s, s * a)
+    d = rng.uniform(*aspect)
+    view = resize(view, released_rescale_size(*view.labels.shape, s, d))
     if rng.random() < 0.5:
         view = hflip(view)
     h, w = view.labels.shape

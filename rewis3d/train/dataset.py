@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from rewis3d.geometry import SamplingConfig, SamplingIndex, lift_view, view_aware_sample
+from rewis3d.reconstruct.filtering import confident_in_view
 from rewis3d.store import IGNORE_INDEX, InputError, Project
 from rewis3d.train.augment2d import NO_POINT, View2D, shared_geometry, student_photometric
 from rewis3d.train.augment3d import center_xy, student_coords
@@ -57,6 +58,7 @@ class Batch:
     student_image: torch.Tensor  # (B, 3, h, w) in [0, 1]
     teacher_image: torch.Tensor
     labels: torch.Tensor  # (B, h, w) long
+    valid: torch.Tensor  # (B, h, w) bool, False = crop padding (excluded from every loss)
     # 3D part (None for the EMA baseline)
     student_feat: torch.Tensor | None = None  # (N, 6) xyz + rgb
     student_coord: torch.Tensor | None = None
@@ -73,8 +75,11 @@ class Batch:
         return int(self.labels.shape[0])
 
 
-def load_scenes(project: Project, config: DataConfig, with_3d: bool) -> list[SceneData]:
-    """The scenes to train on, checked: labels exist and use known classes; points exist."""
+def load_scenes(project: Project, config: DataConfig, with_3d: bool,
+                no_3d_classes: tuple[int, ...] = ()) -> list[SceneData]:
+    """The scenes to train on, checked: labels exist and use known classes; points exist.
+    ``no_3d_classes`` (sky) are ignore in the lifted 3D labels, as in the released code: their
+    points are reconstruction noise, not geometry."""
     names = config.scenes or project.scene_names()
     scenes = []
     for name in names:
@@ -89,7 +94,7 @@ def load_scenes(project: Project, config: DataConfig, with_3d: bool) -> list[Sce
         _check_class_ids(labels, project.num_classes, name)
         data = SceneData(name, frames, {f: np.asarray(scene.rgb[f]) for f in frames}, labels)
         if with_3d:
-            _attach_points(data, scene, config)
+            _attach_points(data, scene, config, no_3d_classes)
         scenes.append(data)
     if not scenes:
         raise InputError(f"project {project.path} has no labelled frames in "
@@ -107,7 +112,8 @@ def _check_class_ids(labels: dict[int, np.ndarray], num_classes: int, scene: str
                              "the classes (`rewis3d classes add`) or fix the labels")
 
 
-def _attach_points(data: SceneData, scene, config: DataConfig) -> None:
+def _attach_points(data: SceneData, scene, config: DataConfig,
+                   no_3d_classes: tuple[int, ...]) -> None:
     recon = scene.reconstruction(config.reconstruction)  # names the command when missing
     if not recon.num_points:
         raise InputError(f"reconstruction {scene.name}/{config.reconstruction} has no points; "
@@ -115,22 +121,23 @@ def _attach_points(data: SceneData, scene, config: DataConfig) -> None:
     data.reconstruction = recon
     data.index = SamplingIndex.load_or_build(recon)
     data.keep = _confident_rows(recon, config.conf_drop)
-    data.view_labels = {f: lift_view(data.labels[f], np.asarray(recon.pixel[recon.view_slice(f)]))
-                        for f in data.frames}
+    data.view_labels = {}
+    for f in data.frames:
+        lifted = lift_view(data.labels[f], np.asarray(recon.pixel[recon.view_slice(f)]))
+        lifted[np.isin(lifted, no_3d_classes)] = IGNORE_INDEX
+        data.view_labels[f] = lifted
 
 
 def _confident_rows(recon, fraction: float) -> np.ndarray:
-    """Per view, all but the ``floor(fraction * n)`` least confident points (released Rewis3d:
-    10 %; ties broken by order), read one view at a time."""
+    """Per view, the released filter (`confident_in_view`), read one view at a time; nothing
+    is dropped when the reconstruction was filtered when it was made (attrs ``drop_low_conf``,
+    MapAnything's default), so the drop happens once."""
     keep = np.ones(recon.num_points, dtype=bool)
-    if fraction <= 0:
+    if fraction <= 0 or float(recon.attrs.get("drop_low_conf") or 0) > 0:
         return keep
     for f in range(len(recon.frame_ptr) - 1):
         s = recon.view_slice(f)
-        n_drop = int(np.floor(fraction * (s.stop - s.start)))
-        if n_drop:
-            order = np.argsort(np.asarray(recon.conf[s]), kind="stable")
-            keep[s.start + order[:n_drop]] = False
+        keep[s] = confident_in_view(np.asarray(recon.conf[s]), fraction)
     return keep
 
 
@@ -205,6 +212,7 @@ class TrainingData:
         item["teacher_image"] = view.image
         item["student_image"] = student_photometric(view.image, rng, c.blur_p, c.augmix_p, c.cutout)
         item["labels"] = view.labels
+        item["valid"] = view.valid
         item["view"] = view
         return item
 
@@ -239,6 +247,7 @@ class TrainingData:
             student_image=torch.stack([i["student_image"] for i in items]),
             teacher_image=torch.stack([i["teacher_image"] for i in items]),
             labels=torch.stack([i["labels"] for i in items]),
+            valid=torch.stack([i["valid"] for i in items]),
         )
         if not self.with_3d:
             return batch

@@ -3,9 +3,10 @@
 Per branch (released code, ``weighted_consistency``):
 ``L = (1 - beta) * CE(labelled) + beta * w_t * KL(teacher || student)(unlabelled)``
 with ``w_t`` the share of teacher predictions whose max probability is >= tau. The KL is
-PyTorch's ``kl_div(log_softmax(student), softmax(teacher))`` summed over classes and averaged
-over elements (the released code's 3D ``batchmean``; its 2D ``mean`` also divides by C — we use
-one reduction for both branches).
+PyTorch's ``kl_div(log_softmax(student), softmax(teacher))`` with each branch's released
+reduction: 2D ``KLDivLoss(reduction="mean")`` = sum / (elements x classes), 3D ``batchmean`` =
+sum / elements. Elements outside the image (crop padding, ``valid`` False) count for nothing,
+``w_t`` included.
 
 Cross-modal consistency: a confidence-weighted CE normalised by the sum of weights, with the
 other modality's teacher argmax as target.
@@ -14,6 +15,7 @@ other modality's teacher argmax as target.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -34,21 +36,30 @@ def supervised_ce(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits[labelled], labels[labelled].long())
 
 
+KLReduction = Literal["mean", "batchmean"]
+
+
 def teacher_confidence_share(teacher_logits: torch.Tensor, tau: float) -> torch.Tensor:
     """``w_t``: the share of teacher predictions whose max softmax probability is >= tau."""
+    if not len(teacher_logits):
+        return teacher_logits.new_zeros(())
     probs = teacher_logits.float().softmax(dim=1)
     return (probs.max(dim=1).values >= tau).float().mean()
 
 
 def consistency_kl(
-    student_logits: torch.Tensor, teacher_logits: torch.Tensor, mask: torch.Tensor
+    student_logits: torch.Tensor, teacher_logits: torch.Tensor, mask: torch.Tensor,
+    reduction: KLReduction = "batchmean",
 ) -> torch.Tensor:
-    """KL(teacher || student) summed over classes, averaged over the masked elements."""
+    """KL(teacher || student) over the masked elements: summed, then divided by their number
+    (``batchmean``) or by their number times the number of classes (``mean``)."""
     if not bool(mask.any()):
         return student_logits.sum() * 0.0
     log_student = student_logits[mask].float().log_softmax(dim=1)
     teacher = teacher_logits[mask].float().softmax(dim=1)
-    return F.kl_div(log_student, teacher, reduction="sum") / log_student.shape[0]
+    per_element = log_student.shape[1] if reduction == "mean" else 1  # written out: PyTorch
+    # warns that its "mean" will become "batchmean"; the released 2D loss is today's "mean"
+    return F.kl_div(log_student, teacher, reduction="sum") / (log_student.shape[0] * per_element)
 
 
 @dataclass
@@ -65,12 +76,19 @@ def mean_teacher_loss(
     labels: torch.Tensor,
     tau: float,
     beta: float = 0.5,
+    kl_reduction: KLReduction = "batchmean",
+    valid: torch.Tensor | None = None,
 ) -> BranchLoss:
-    """Within-branch Mean Teacher loss (module docstring); teacher logits carry no gradient."""
+    """Within-branch Mean Teacher loss (module docstring); teacher logits carry no gradient.
+    ``valid`` (default: all) marks the elements that exist; padding has no label either."""
     teacher_logits = teacher_logits.detach()
     sup = supervised_ce(student_logits, labels)
-    w_t = teacher_confidence_share(teacher_logits, tau)
-    kl = consistency_kl(student_logits, teacher_logits, labels == IGNORE)
+    unlabelled = labels == IGNORE
+    inside = teacher_logits
+    if valid is not None:
+        unlabelled, inside = unlabelled & valid, teacher_logits[valid]
+    w_t = teacher_confidence_share(inside, tau)
+    kl = consistency_kl(student_logits, teacher_logits, unlabelled, kl_reduction)
     return BranchLoss((1 - beta) * sup + beta * w_t * kl, sup, kl, w_t)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from rewis3d.store import Project
+from rewis3d.store.errors import Rewis3dError
 from rewis3d.train import checkpoint as ckpt
 from rewis3d.train import distributed
 from rewis3d.train.config import TrainConfig
@@ -36,8 +37,24 @@ from rewis3d.train.models import logits_2d, student_2d, student_3d
 from rewis3d.train.schedule import cmc_weight, one_cycle_scheduler, poly_scheduler
 
 Hook = Callable[["Trainer", dict], None]
+BLOCK_KEYWORD = "block"  # the released param_dicts keyword, for both optimisers
 CONF_FACTORS = {"none": (False, False), "pred": (True, False), "recon": (False, True),
                 "dual": (True, True)}
+
+
+class NonFiniteLossError(Rewis3dError, FloatingPointError):
+    """A loss term became NaN or Inf (detectron2 raises FloatingPointError the same way); the
+    CLI prints it as an ``error:`` line."""
+
+
+def keyword_groups(model: torch.nn.Module, lr: float, keyword_lr: float | None) -> list[dict]:
+    """The released ``build_optimizer`` groups: parameters whose name contains "block" at
+    ``keyword_lr``, the rest at ``lr`` (one group when ``keyword_lr`` is None)."""
+    params = list(model.named_parameters())
+    if keyword_lr is None:
+        return [{"params": [p for _, p in params], "lr": lr}]
+    return [{"params": [p for n, p in params if BLOCK_KEYWORD not in n], "lr": lr},
+            {"params": [p for n, p in params if BLOCK_KEYWORD in n], "lr": keyword_lr}]
 
 
 def pick_device(name: str) -> torch.device:
@@ -56,13 +73,13 @@ class Trainer:
                        or pick_device(config.run.device))
         self.with_3d = config.method.baseline != "ema"
         self.class_names = [c.name for c in project.classes]
-        scenes = load_scenes(project, config.data, self.with_3d)
+        self.no_3d_classes = tuple(i for i, n in enumerate(self.class_names)
+                                   if n in set(config.method.no_3d_classes))
+        scenes = load_scenes(project, config.data, self.with_3d, self.no_3d_classes)
         self.scene_names = [s.name for s in scenes]
         self.data = TrainingData(scenes, config.data, self.with_3d)
         self.total_steps = config.total_steps(len(self.data))
         self.cmc_start, self.cmc_ramp = config.cmc_steps(self.total_steps)
-        self.no_3d_classes = tuple(i for i, n in enumerate(self.class_names)
-                                   if n in set(config.method.no_3d_classes))
         self.amp = config.optim.amp and self.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         self.step = 0
@@ -78,19 +95,17 @@ class Trainer:
         self.models: dict[str, torch.nn.Module] = {}
         self.models["student_2d"] = student_2d(c.model, self.class_names).to(self.device)
         self.models["teacher_2d"] = make_teacher(self.models["student_2d"])
-        self.opt_2d = torch.optim.AdamW(self.models["student_2d"].parameters(), lr=o.lr_2d,
-                                        weight_decay=o.weight_decay_2d)
+        self.opt_2d = torch.optim.AdamW(
+            keyword_groups(self.models["student_2d"], o.lr_2d, o.lr_2d_blocks),
+            weight_decay=o.weight_decay_2d)
         self.sched_2d = poly_scheduler(self.opt_2d, self.total_steps, o.poly_power)
         self.opt_3d = self.sched_3d = None
         if self.with_3d:
             s3 = student_3d(c.model, len(self.class_names)).to(self.device)
             self.models["student_3d"] = s3
             self.models["teacher_3d"] = make_teacher(s3)
-            blocks = [p for n, p in s3.named_parameters() if "block" in n]
-            rest = [p for n, p in s3.named_parameters() if "block" not in n]
-            self.opt_3d = torch.optim.AdamW(
-                [{"params": rest, "lr": o.lr_3d}, {"params": blocks, "lr": o.lr_3d_blocks}],
-                weight_decay=o.weight_decay_3d)
+            self.opt_3d = torch.optim.AdamW(keyword_groups(s3, o.lr_3d, o.lr_3d_blocks),
+                                            weight_decay=o.weight_decay_3d)
             self.sched_3d = one_cycle_scheduler(self.opt_3d, [o.lr_3d, o.lr_3d_blocks],
                                                 self.total_steps, o.pct_start, o.div_factor,
                                                 o.final_div_factor)
@@ -120,6 +135,7 @@ class Trainer:
         autocast = (torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext())
         with autocast:
             total, stats = self._losses(batch)
+        self._check_finite(total, stats)
         self.opt_2d.zero_grad(set_to_none=True)
         if self.opt_3d is not None:
             self.opt_3d.zero_grad(set_to_none=True)
@@ -150,7 +166,8 @@ class Trainer:
         with torch.no_grad():
             t2d = logits_2d(self.models["teacher_2d"], batch.teacher_image)
         flat_s2d, flat_t2d = flatten_2d(s2d), flatten_2d(t2d)
-        b2d = mean_teacher_loss(flat_s2d, flat_t2d, batch.labels.reshape(-1), m.tau, m.beta)
+        b2d = mean_teacher_loss(flat_s2d, flat_t2d, batch.labels.reshape(-1), m.tau, m.beta,
+                                kl_reduction="mean", valid=batch.valid.reshape(-1))
         total = b2d.total
         stats = {"sup_2d": _num(b2d.supervised), "cons_2d": _num(b2d.consistency),
                  "w_t_2d": _num(b2d.w_t)}
@@ -162,7 +179,8 @@ class Trainer:
         with torch.no_grad():
             t3d = self.models["teacher_3d"](batch.teacher_feat, batch.teacher_coord,
                                             grid_size=grid, offset=batch.offset)
-        b3d = mean_teacher_loss(s3d, t3d, batch.point_labels, m.tau, m.beta)
+        b3d = mean_teacher_loss(s3d, t3d, batch.point_labels, m.tau, m.beta,
+                                kl_reduction="batchmean")
         total = total + b3d.total
         stats.update(sup_3d=_num(b3d.supervised), cons_3d=_num(b3d.consistency),
                      w_t_3d=_num(b3d.w_t))
@@ -173,7 +191,7 @@ class Trainer:
             pred_conf, recon_conf = CONF_FACTORS[m.conf]
             conf = batch.conf[batch.corr_point]
             to_2d = cmc_targets(t3d, batch.corr_point, batch.corr_pixel, conf, len(flat_s2d),
-                                pred_conf, recon_conf)
+                                pred_conf, recon_conf, self.no_3d_classes)
             to_3d = cmc_targets(flat_t2d, batch.corr_pixel, batch.corr_point, conf, len(s3d),
                                 pred_conf, recon_conf, self.no_3d_classes)
             c2d = weighted_ce(flat_s2d, to_2d.targets, to_2d.weights)
@@ -181,6 +199,23 @@ class Trainer:
             total = total + w2 * c2d + w3 * c3d
             stats.update(cmc_2d=_num(c2d), cmc_3d=_num(c3d))
         return total, stats
+
+    def _check_finite(self, total: torch.Tensor, stats: dict) -> None:
+        """Stop before a NaN/Inf reaches the weights: the error names the step (numbered as the
+        events and checkpoints are) and the term; the last checkpoint stays the latest."""
+        if bool(torch.isfinite(total.detach())):
+            return
+        bad = [f"{k} is {v}" for k, v in stats.items()
+               if isinstance(v, float) and not np.isfinite(v)] or [f"loss is {float(total)}"]
+        try:
+            step = ckpt.latest_checkpoint(self.run_dir).name.removesuffix(ckpt.ASIDE)
+            last = f"the last checkpoint is step {int(step.removeprefix('step-'))}"
+        except ckpt.CheckpointError:
+            last = "no checkpoint was written yet"
+        raise NonFiniteLossError(
+            f"step {self.step + 1}: the training loss is not finite ({', '.join(bad)}); stopped "
+            f"before updating the weights; {last}. Lower the learning rate or check the labels "
+            "and the reconstruction's confidences, then resume or start again")
 
     # -- loop -------------------------------------------------------------------------------
     def fit(self, until: int | None = None) -> EvalResult | None:

@@ -62,15 +62,29 @@ def test_consistency_score_flags_a_flying_pixel(tmp_path):
     assert view["conf"][wrong] < 0.5 < np.median(view["conf"])
 
 
-def test_drop_lowest_confidence_removes_ten_percent_per_view():
+def test_drop_lowest_confidence_keeps_the_released_percentile_per_view():
+    """Released ``pointcloud_processing.py``: keep ``conf >= percentile(conf, 10)`` per view."""
     rng = np.random.default_rng(0)
     views = {f: {"points": rng.normal(size=(n, 3)), "colors": np.zeros((n, 3)),
                  "conf": 1 + rng.random(n), "pixel": np.stack([np.zeros(n), np.arange(n)], 1)}
              for f, n in ((0, 100), (2, 55))}
     data = ReconstructionData.from_views(3, views)
     kept = drop_lowest_confidence(data, 0.1)
-    assert np.diff(kept.frame_ptr).tolist() == [90, 0, 50]
-    assert kept.conf[:90].min() >= np.sort(views[0]["conf"].astype(np.float32))[10]
+    conf = {f: views[f]["conf"].astype(np.float32) for f in views}
+    expected = [int((c >= np.percentile(c, 10)).sum()) for c in (conf[0], conf[2])]
+    assert expected == [90, 49]
+    assert np.diff(kept.frame_ptr).tolist() == [90, 0, 49]
+    assert kept.conf[:90].min() >= np.sort(conf[0])[10]
+
+
+def test_constant_confidence_drops_nothing():
+    """Sensor depth has one confidence for every point: the released rule keeps them all (a
+    stable argsort over ties dropped the first image rows of every view)."""
+    n = 40
+    views = {0: {"points": np.zeros((n, 3)), "colors": np.zeros((n, 3)), "conf": np.ones(n),
+                 "pixel": np.stack([np.arange(n) // 8, np.arange(n) % 8], 1)}}
+    kept = drop_lowest_confidence(ReconstructionData.from_views(1, views), 0.1)
+    assert np.diff(kept.frame_ptr).tolist() == [n]
 
 
 def test_registry_lists_backends_and_refuses_unknown_ones(tiny_project, monkeypatch):

@@ -71,3 +71,46 @@ def test_student_coords_keep_point_order_and_shape():
     d_in = np.linalg.norm(pts[0] - pts[1:], axis=1)
     d_out = np.linalg.norm(out[0] - out[1:], axis=1)
     assert np.corrcoef(d_in, d_out)[0, 1] > 0.99
+
+
+def test_shared_geometry_never_zooms_out_so_crops_never_pad():
+    """Released ``RescaleAndDistort``: the rescaled height is clamped to >= the original (the
+    image is then scaled up to it, width >= the original too), so with a crop no larger than the
+    frame nothing is ever padded."""
+    h, w = 48, 64
+    labels = torch.zeros(h, w, dtype=torch.long)
+    view = View2D(torch.rand(3, h, w), labels, torch.full((h, w), NO_POINT, dtype=torch.long))
+    for seed in range(60):
+        out = shared_geometry(view, np.random.default_rng(seed), (32, 48), (0.5, 1.2), (0.9, 1.1))
+        assert out.valid.all(), seed
+        assert not (out.labels == 255).any(), seed
+
+
+def test_released_rescale_rule():
+    from rewis3d.train.augment2d import released_rescale_size
+
+    # zoom out (s_y < 1): scaled back up to the original height, width by the distortion
+    assert released_rescale_size(100, 200, 0.5, 1.0) == (100, 200)
+    assert released_rescale_size(100, 200, 0.5, 1.1) == (100, 244)  # 110 * 100/45, rounded
+    assert released_rescale_size(100, 200, 0.8, 0.9) == (100, 200)  # width clamped too
+    # zoom in: s_x = r * d, s_y = r / d
+    assert released_rescale_size(100, 200, 1.2, 1.0) == (120, 240)
+    assert released_rescale_size(100, 200, 1.1, 1.05) == (105, 231)
+
+
+def test_padding_is_marked_invalid():
+    view, _ = marked_view(10, 10)
+    out = crop(view, 0, 0, (16, 16))
+    assert out.valid[:10, :10].all() and not out.valid[10:].any() and not out.valid[:, 10:].any()
+
+
+def test_upscaled_points_keep_one_pixel_each():
+    """After upscaling, a point covers a block of pixels; the batch keeps one (the block's first
+    in row-major order), so every point has exactly one target pixel and writes are defined."""
+    view, pp = marked_view()
+    up = rescale(view, 2.0, 2.0)
+    points, pixels = up.correspondences()
+    assert len(torch.unique(points)) == len(points) == int((view.corr >= 0).sum())
+    v, u = pixels // up.corr.shape[1], pixels % up.corr.shape[1]
+    src_v, src_u = pp[points] // 40, pp[points] % 40
+    assert torch.equal(v, 2 * src_v) and torch.equal(u, 2 * src_u)

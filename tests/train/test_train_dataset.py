@@ -45,3 +45,69 @@ def test_confident_fill_draws_distinct_new_confident_rows():
     keep = np.arange(100) % 3 != 0
     rows = _confident_fill(keep, np.array([1, 2, 4]), 20, np.random.default_rng(0))
     assert len(set(rows.tolist())) == 20 and keep[rows].all() and not {1, 2, 4} & set(rows)
+
+
+def _copy_reconstruction(project, scene_name, source, name, attrs, conf=None):
+    recon = project.scene(scene_name).reconstruction(source)
+    data = recon.load()
+    if conf is not None:
+        data.conf = conf(data)
+    return project.scene(scene_name).write_reconstruction(name, data, {**recon.attrs, **attrs})
+
+
+def test_constant_confidence_keeps_every_point(tiny_project, tiny_config):
+    """The paper's "real 3D" row: with one confidence for all points nothing is dropped (the
+    old stable argsort removed the first image rows of every view)."""
+    project = Project.open(tiny_project)
+    _copy_reconstruction(project, "street", "simulated", "depth", {"drop_low_conf": 0.0},
+                         conf=lambda d: np.ones_like(d.conf))
+    tiny_config.data.reconstruction = "depth"
+    (scene,) = load_scenes(project, tiny_config.data, with_3d=True)
+    assert scene.keep.all()
+
+
+def test_the_confidence_drop_happens_once(tiny_project, tiny_config):
+    """A reconstruction already filtered at reconstruction time (attrs ``drop_low_conf`` > 0,
+    as MapAnything's) is not filtered again; an unfiltered one loses its per-view 10 %."""
+    project = Project.open(tiny_project)
+    _copy_reconstruction(project, "street", "simulated", "filtered", {"drop_low_conf": 0.1})
+    tiny_config.data.reconstruction = "filtered"
+    (filtered,) = load_scenes(project, tiny_config.data, with_3d=True)
+    assert filtered.keep.all()
+
+    tiny_config.data.reconstruction = "simulated"
+    (raw,) = load_scenes(project, tiny_config.data, with_3d=True)
+    recon = project.scene("street").reconstruction("simulated")
+    for f in range(len(recon.frame_ptr) - 1):
+        s = recon.view_slice(f)
+        conf = np.asarray(recon.conf[s])
+        np.testing.assert_array_equal(raw.keep[s], conf >= np.percentile(conf, 10))
+
+
+def test_classes_without_3d_points_never_reach_the_3d_labels(tiny_project, tiny_config):
+    """Released KITTI-360: sky is ignore in the 3D labels (a reconstruction such as MapAnything's
+    puts points on sky pixels; they are noise, not geometry)."""
+    project = Project.open(tiny_project)
+    sky = [c.name for c in project.classes].index("sky")
+    scene = project.scene("street")
+    frame = scene.annotations.labelled_frames()[0]
+    sky_pixels = np.argwhere(np.asarray(scene.annotations.frame(frame)) == sky)
+    assert len(sky_pixels), "the fixture should have sky scribbles"
+
+    def points_on_sky(data):  # move the view's first points onto the sky scribble
+        s = slice(int(data.frame_ptr[frame]), int(data.frame_ptr[frame + 1]))
+        k = min(len(sky_pixels), s.stop - s.start)
+        data.pixel[s.start:s.start + k] = sky_pixels[:k]
+        return data.conf
+
+    recon = _copy_reconstruction(project, "street", "simulated", "with-sky", {},
+                                 conf=points_on_sky)
+    tiny_config.data.reconstruction = "with-sky"
+    tiny_config.data.conf_drop = 0.0
+    pixel = np.asarray(recon.pixel[:])
+    lifted = lift_view(np.asarray(scene.annotations.frame(frame)), pixel[recon.view_slice(frame)])
+    assert (lifted == sky).any()
+    (data,) = load_scenes(project, tiny_config.data, with_3d=True, no_3d_classes=(sky,))
+    labels = data.point_labels(np.arange(recon.num_points))
+    assert not (labels == sky).any()
+    assert (labels != IGNORE_INDEX).any()

@@ -82,3 +82,32 @@ def test_cmc_targets_weights_and_sky():
     assert none.weights.tolist() == [0, 1, 0, 1, 0]
     recon = cmc_targets(teacher, source, target, conf, 5, False, True)
     assert recon.weights.tolist() == [0, 4, 0, 2, 0]
+
+
+def test_kl_reductions_match_the_released_branches():
+    """Released 2D: KLDivLoss(reduction="mean") = sum / (M * C); 3D: "batchmean" = sum / M."""
+    student = torch.tensor([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 2.0, 0.0]])
+    teacher = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 3.0]])
+    mask = torch.tensor([True, True, False])
+    log_s = student[mask].log_softmax(1)
+    p_t = teacher[mask].softmax(1)
+    total = float((p_t * (p_t.log() - log_s)).sum())
+    assert float(consistency_kl(student, teacher, mask, "batchmean")) == pytest.approx(total / 2)
+    assert float(consistency_kl(student, teacher, mask, "mean")) == pytest.approx(total / 6)
+    labels = torch.tensor([IGNORE, IGNORE, 0])
+    out_2d = mean_teacher_loss(student, teacher, labels, tau=0.5, kl_reduction="mean")
+    out_3d = mean_teacher_loss(student, teacher, labels, tau=0.5, kl_reduction="batchmean")
+    assert float(out_3d.consistency) == pytest.approx(3 * float(out_2d.consistency))
+
+
+def test_padding_counts_neither_for_w_t_nor_for_the_kl():
+    """Pixels outside the image (crop padding) are excluded from every term, w_t included."""
+    student = torch.tensor([[0.0, 0.0], [2.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    teacher = torch.tensor([[9.0, 0.0], [9.0, 0.0], [0.0, 0.0], [0.0, 0.0]])  # 2 confident
+    labels = torch.full((4,), IGNORE)
+    valid = torch.tensor([True, True, False, False])
+    out = mean_teacher_loss(student, teacher, labels, tau=0.95, valid=valid)
+    inside = mean_teacher_loss(student[:2], teacher[:2], labels[:2], tau=0.95)
+    assert float(out.w_t) == 1.0  # 2 of 2 valid pixels, not 2 of 4
+    assert float(out.consistency) == pytest.approx(float(inside.consistency))
+    assert float(out.total) == pytest.approx(float(inside.total))
