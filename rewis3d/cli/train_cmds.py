@@ -37,21 +37,40 @@ def _progress_hook(bar):
 @click.option("--conf", type=click.Choice(["none", "pred", "recon", "dual"]), default=None,
               help="Which confidences weight the cross-modal loss.")
 @click.option("--seed", type=int, default=None)
+@click.option("--reconstruction", default=None,
+              help="The scenes' reconstruction to train the 3D branch on (default: the preset's, "
+                   "or the scenes' only one).")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="torch CPU threads (1 is fastest on a loaded 2-core machine; a resume uses "
+                   "the run's own).")
 @click.option("--allow-download", is_flag=True, help="Let --preset paper-* fetch nvidia/mit-b4.")
 @click.option("--resume", "resume_run", default=None, help="Continue this run exactly.")
 def train(project, preset_name, config_file, scenes, run, steps, baseline, sampling, conf, seed,
-          allow_download, resume_run):
+          reconstruction, threads, allow_download, resume_run):
     """Train a 2D segmenter from PROJECT's sparse labels (Rewis3d or the EMA baseline)."""
     from tqdm import tqdm
 
     from rewis3d.store import Project
     from rewis3d.train import config as cfg
     from rewis3d.train import distributed
-    from rewis3d.train.run import load_run_config, run_dir_of, run_training
+    from rewis3d.train.run import (
+        load_run_config,
+        run_dir_of,
+        run_training,
+        use_the_only_reconstruction,
+    )
 
     main = distributed.init_from_env().is_main  # under torchrun, rank 0 alone reports
     proj = Project.open(project)
     if resume_run:
+        given = [f"--{name}" for name, value in (
+            ("preset", preset_name), ("config", config_file), ("scene", scenes), ("run", run),
+            ("steps", steps), ("baseline", baseline), ("sampling", sampling), ("conf", conf),
+            ("seed", seed), ("reconstruction", reconstruction), ("threads", threads))
+            if value not in (None, ())]
+        if given:
+            raise InputError(f"--resume continues run {resume_run!r} with its own settings "
+                             f"(runs/{resume_run}/config.yaml); drop {', '.join(given)}")
         config = load_run_config(run_dir_of(proj, resume_run))
         run = resume_run
     else:
@@ -63,10 +82,13 @@ def train(project, preset_name, config_file, scenes, run, steps, baseline, sampl
         overrides = {("data", "scenes"): list(scenes) or None, ("optim", "steps"): steps,
                      ("method", "baseline"): baseline, ("data", "sampling"): sampling,
                      ("method", "conf"): conf, ("run", "seed"): seed,
+                     ("data", "reconstruction"): reconstruction, ("run", "threads"): threads,
                      ("model", "allow_download"): allow_download or None}
         for (section, key), value in overrides.items():
             if value is not None:
                 setattr(getattr(config, section), key, value)
+        if reconstruction is None and (note := use_the_only_reconstruction(proj, config)):
+            click.echo(note, err=True)
     with tqdm(total=1, unit="step", dynamic_ncols=True, disable=not main) as bar:
         result = run_training(proj, config, run=run, resume=bool(resume_run),
                               hooks=[_progress_hook(bar)])

@@ -88,11 +88,12 @@ class Scene:
     def reconstruction(self, name: str) -> Reconstruction:
         path = self.path / "reconstructions" / name
         if not (path / "zarr.json").is_file():
-            have = ", ".join(self.reconstruction_names()) or "none"
-            raise StoreError(
-                f"scene {self.name!r} has no reconstruction {name!r} (have: {have}); "
-                f"run `rewis3d reconstruct PROJECT --scene {self.name}` first"
-            )
+            have = ", ".join(self.reconstruction_names())
+            fix = (f"choose one of those (`rewis3d train ... --reconstruction NAME`) or run "
+                   f"`rewis3d reconstruct PROJECT --scene {self.name} --name {name}`" if have else
+                   f"run `rewis3d reconstruct PROJECT --scene {self.name}` first")
+            raise StoreError(f"scene {self.name!r} has no reconstruction {name!r} "
+                             f"(have: {have or 'none'}); {fix}")
         return Reconstruction(path, self.num_frames)
 
     def write_reconstruction(

@@ -93,6 +93,7 @@ class RunConfig:
     log_every: int = 10
     eval_every: int = 0  # 0: evaluate at the end only
     checkpoint_every: int = 0  # 0: at the end only
+    threads: int | None = None  # torch CPU threads (None: torch's default); resume uses the same
 
 
 @dataclass

@@ -50,6 +50,26 @@ def run_dir_of(project: Project, run: str) -> Path:
     return path
 
 
+def use_the_only_reconstruction(project: Project, config: cfg.TrainConfig) -> str | None:
+    """When no training scene has the configured (default) reconstruction but all have the
+    same single other one (an imported RGB-D scene has only ``sensor-depth``), switch the config
+    to it and return a note saying so; the run's config.yaml records the choice."""
+    if config.method.baseline == "ema":
+        return None
+    names = config.data.scenes or project.scene_names()
+    have = [set(project.scene(n).reconstruction_names()) for n in names]
+    if not have or any(config.data.reconstruction in h for h in have):
+        return None
+    found = set().union(*have)
+    if len(found) != 1 or not all(have):
+        return None
+    (only,) = found
+    note = (f"no reconstruction {config.data.reconstruction!r}; training on the scenes' only "
+            f"one, {only!r} (choose with --reconstruction NAME)")
+    config.data.reconstruction = only
+    return note
+
+
 def check_resumable(saved: cfg.TrainConfig, new: cfg.TrainConfig, run: str) -> None:
     a, b = _flat(saved.to_dict()), _flat(new.to_dict())
     changed = sorted(".".join(k) for k in a.keys() | b.keys()
@@ -96,9 +116,19 @@ def run_training(project: Project | str | Path, config: cfg.TrainConfig, run: st
         raise InputError(f"run {run!r} exists in {project.runs_dir}; continue it with "
                          f"--resume {run} or pick another name (--run NAME)")
     distributed.barrier(ctx)  # every rank has checked the folder before rank 0 writes to it
+    created = ctx.is_main and not run_dir.exists()
     if ctx.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
-    trainer = Trainer(project, config, run_dir, hooks)
+    if config.run.threads:
+        import torch
+
+        torch.set_num_threads(config.run.threads)
+    try:
+        trainer = Trainer(project, config, run_dir, hooks)
+    except BaseException:
+        if created and not any(run_dir.iterdir()):  # a run that never started leaves no folder
+            run_dir.rmdir()
+        raise
     if resume:
         trainer.restore(latest_checkpoint(run_dir))
     elif ctx.is_main:

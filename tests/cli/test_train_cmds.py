@@ -78,3 +78,40 @@ def test_resume_via_cli_refuses_missing_checkpoint(tiny_project):  # noqa: F811
     (tiny_project / "runs" / "empty" / "config.yaml").write_text("preset: cpu-quick\n")
     out = run("train", tiny_project, "--resume", "empty")
     assert out.exit_code == 2 and "no checkpoint yet" in out.output
+
+
+def test_train_uses_the_scenes_only_reconstruction_and_takes_threads(tiny_project, tiny_yaml):  # noqa: F811
+    """An imported RGB-D scene has only `sensor-depth`: training says so and uses it."""
+    scene = Project.open(tiny_project).scene("street")
+    data = scene.reconstruction("simulated").load()
+    scene.write_reconstruction("sensor-depth", data, {"backend": "sensor-depth"})
+    scene.delete("reconstructions", "simulated")
+    threads = torch.get_num_threads()
+    try:
+        out = run("train", tiny_project, "--preset", "cpu-quick", "--config", tiny_yaml,
+                  "--run", "only", "--threads", "1")
+    finally:
+        torch.set_num_threads(threads)
+    assert out.exit_code == 0, out.output
+    assert "training on the scenes' only one, 'sensor-depth'" in out.output
+    saved = (tiny_project / "runs/only/config.yaml").read_text()
+    assert "reconstruction: sensor-depth" in saved and "threads: 1" in saved
+
+
+def test_train_reconstruction_option_and_its_errors(tiny_project, tiny_yaml):  # noqa: F811
+    out = run("train", tiny_project, "--preset", "cpu-quick", "--config", tiny_yaml,
+              "--run", "x", "--reconstruction", "nosuch")
+    assert out.exit_code == 2
+    assert "no reconstruction 'nosuch' (have: simulated); choose one of those" in out.output
+    assert "--reconstruction NAME" in out.output
+    assert not (tiny_project / "runs" / "x").exists()  # a run that never started leaves nothing
+    out = run("train", tiny_project, "--preset", "cpu-quick", "--threads", "0")
+    assert out.exit_code == 2 and "--threads" in out.output
+
+
+def test_resume_refuses_settings_it_would_ignore(tiny_project):  # noqa: F811
+    (tiny_project / "runs" / "r").mkdir(parents=True)
+    (tiny_project / "runs" / "r" / "config.yaml").write_text("preset: cpu-quick\n")
+    out = run("train", tiny_project, "--resume", "r", "--steps", "5", "--seed", "0")
+    assert out.exit_code == 2
+    assert "with its own settings (runs/r/config.yaml); drop --steps, --seed" in out.output
