@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from rewis3d.store import Project
-from rewis3d.store.errors import NotAProjectError, StoreError
+from rewis3d.store.errors import InputError, NotAProjectError, StoreError
 
 
 def open_or_create(path: Path) -> Project:
@@ -31,14 +31,30 @@ def open_or_create(path: Path) -> Project:
 @click.option("--stride", default=1, show_default=True, help="Keep every K-th frame.")
 @click.option("--max-frames", type=int, default=None, help="Stop after this many frames.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing scene of that name.")
-def import_cmd(fmt, src, project, scene, stride, max_frames, overwrite):
-    """Import FORMAT data from SRC into PROJECT (created if missing) as a new scene."""
+@click.option("--label-map", type=click.Path(path_type=Path), default=None,
+              help="scannet: the scannetv2-labels.combined.tsv that maps label-filt/ ids to "
+                   "NYU40 (default: looked for next to SRC and up to two folders above).")
+@click.option("--no-labels", is_flag=True,
+              help="scannet: ignore label-filt/ and import the frames without ground truth.")
+def import_cmd(fmt, src, project, scene, stride, max_frames, overwrite, label_map, no_labels):
+    """Import FORMAT data from SRC into PROJECT (created if missing) as a new scene.
+
+    A ScanNet export with label-filt/ brings its labels as ground truth, mapped to NYU40 (the
+    40 class names are added to the project). Other labels: `rewis3d import-labels`.
+    """
     from tqdm import tqdm
 
     from rewis3d.io import READERS, import_frames
 
     reader = READERS[fmt]
-    source = reader(src, stride=stride, max_frames=max_frames)  # lists and checks before writing
+    extra = {}
+    if label_map is not None or no_labels:
+        if fmt != "scannet":
+            raise InputError("--label-map and --no-labels apply to FORMAT scannet only; import "
+                             "other labels with `rewis3d import-labels`")
+        extra = {"label_map": label_map, "labels": not no_labels}
+    # lists and checks before writing
+    source = reader(src, stride=stride, max_frames=max_frames, **extra)
     created = not (project / "rewis3d.zarr").exists()
     proj = open_or_create(project)
     if scene in proj.scene_names() and not overwrite:
@@ -61,6 +77,9 @@ def import_cmd(fmt, src, project, scene, stride, max_frames, overwrite):
     bar.close()
     h, w = result.image_size
     click.echo(f"imported {result.num_frames} frames ({w}x{h}) into {project} scene {scene!r}")
+    if source.classes is not None:
+        click.echo(f"with ground truth on {source.source.get('labelled_frames', '?')} frames "
+                   f"({len(source.classes)} classes: {source.source.get('labels', '')})")
 
 
 @click.command("info")

@@ -24,6 +24,8 @@ class FrameRecord:
     depth: np.ndarray | None = None
     name: str = ""
     sources: dict[str, str] = field(default_factory=dict)  # field -> file, for error messages
+    # dense labels (H,W) u8: indices into the source's ``classes`` names, 255 = none
+    gt: np.ndarray | None = None
 
 
 def natural_key(path: Path | str) -> list:
