@@ -33,7 +33,9 @@ def _progress_hook(bar):
 @click.option("--steps", type=int, default=None, help="Total steps (overrides epochs).")
 @click.option("--baseline", type=click.Choice(["none", "ema"]), default=None,
               help="ema: the 2D Mean Teacher baseline without the 3D branch.")
-@click.option("--sampling", type=click.Choice(["view-aware", "random"]), default=None)
+@click.option("--sampling", type=click.Choice(["view-aware", "random", "single-view"]),
+              default=None, help="random: i.i.d. over the scene (ablation); single-view: the "
+                                 "image's own points only (single-frame reconstruction).")
 @click.option("--conf", type=click.Choice(["none", "pred", "recon", "dual"]), default=None,
               help="Which confidences weight the cross-modal loss.")
 @click.option("--seed", type=int, default=None)

@@ -4,7 +4,10 @@
 points, then other views' points inside the sphere of radius 1.5 R around the centroid of the
 own points (R = their largest distance to it), then uniform fill from the whole scene if the
 sphere runs short; shuffled. The paper's text says 60/40: ``SamplingConfig(image_ratio=0.6)``.
-``random`` is the ablation: uniform over the scene, so few sampled points come from the image.
+``random`` is the paper's ablation: an i.i.d. uniform draw without replacement over the whole
+scene (order random, not storage order), so few sampled points come from the image.
+``single-view`` stands in for single-frame reconstruction: the image's own points only (as if
+each image had been reconstructed alone), up to the budget.
 
 Either way the result carries the correspondences of the target view: for each sampled point
 that came from the target image, its position in the sample and its pixel (v, u).
@@ -29,7 +32,7 @@ MAX_OVERDRAW = 20
 class SamplingConfig:
     budget: int = 120_000
     image_ratio: float = RELEASED_IMAGE_RATIO
-    method: Literal["sphere", "random"] = "sphere"
+    method: Literal["sphere", "random", "single-view"] = "sphere"
 
 
 @dataclass
@@ -65,11 +68,15 @@ def view_aware_sample(
             stacklevel=2,
         )
         return _finish(index, frame, rng.permutation(n), exceeds=True)
-    if config.method == "random":
-        return _finish(index, frame, stratified_draw(n, config.budget, rng))
-    if config.method != "sphere":
-        raise ValueError(f"unknown sampling method {config.method!r}: use 'sphere' or 'random'")
     lo, hi = int(index.frame_ptr[frame]), int(index.frame_ptr[frame + 1])
+    if config.method == "random":  # i.i.d. without replacement, in random order
+        return _finish(index, frame, rng.choice(n, size=config.budget, replace=False))
+    if config.method == "single-view":
+        own = lo + rng.permutation(hi - lo)[: config.budget]
+        return _finish(index, frame, own)
+    if config.method != "sphere":
+        raise ValueError(f"unknown sampling method {config.method!r}: use 'sphere', 'random' "
+                         "or 'single-view'")
     k_own = min(int(round(config.image_ratio * config.budget)), hi - lo)
     own = lo + stratified_draw(hi - lo, k_own, rng)
     others = _sphere_others(index, frame, config.budget - k_own, rng)

@@ -19,7 +19,7 @@ import yaml
 
 from rewis3d.store.errors import InputError
 
-Sampling = Literal["view-aware", "random"]
+Sampling = Literal["view-aware", "random", "single-view"]
 ConfWeighting = Literal["none", "pred", "recon", "dual"]
 Baseline = Literal["none", "ema"]
 

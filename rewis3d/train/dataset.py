@@ -26,7 +26,7 @@ from rewis3d.train.augment2d import NO_POINT, View2D, shared_geometry, student_p
 from rewis3d.train.augment3d import center_xy, student_coords
 from rewis3d.train.config import DataConfig
 
-SAMPLING_METHODS = {"view-aware": "sphere", "random": "random"}
+SAMPLING_METHODS = {"view-aware": "sphere", "random": "random", "single-view": "single-view"}
 
 
 @dataclass
@@ -237,7 +237,7 @@ class TrainingData:
         corr = sample.correspondences.copy()
         corr[:, 0] = position[corr[:, 0]]
         rows = sample.indices[chosen]
-        if len(rows) < budget:
+        if len(rows) < budget and c.sampling != "single-view":  # single-view: own points only
             rows = np.concatenate([rows, _confident_fill(scene.keep, rows, budget - len(rows),
                                                          rng)])
         return rows, corr[corr[:, 0] >= 0]

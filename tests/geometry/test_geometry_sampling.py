@@ -72,3 +72,30 @@ def test_stratified_draw_is_distinct_and_uniform():
         assert len(np.unique(d)) == 70
         counts[d] += 1
     assert abs(counts.mean() - 21) < 1e-9 and counts.std() < 6
+
+
+def test_random_sampling_is_iid_uniform_not_storage_ordered(ring_index):
+    """Every point equally likely, draws in random order: a stratified draw in storage order
+    would take exactly one point from each of ``budget`` consecutive strata."""
+    n, k = ring_index.num_points, 500
+    counts = np.zeros(n)
+    per_stratum = []
+    for seed in range(200):
+        s = view_aware_sample(ring_index, 3, SamplingConfig(budget=k, method="random"),
+                              np.random.default_rng(seed))
+        assert len(np.unique(s.indices)) == k
+        counts[s.indices] += 1
+        per_stratum.append(np.bincount(s.indices * k // n, minlength=k))
+    assert not np.all(np.diff(s.indices) > 0)  # not sorted
+    stratum_counts = np.concatenate(per_stratum)
+    assert (stratum_counts == 0).mean() > 0.2  # i.i.d.: ~e^-1 of strata empty; stratified: none
+    expected = 200 * k / n
+    assert abs(counts.mean() - expected) < 1e-9 and counts.std() < 2 * np.sqrt(expected)
+
+
+def test_single_view_sampling_takes_only_the_images_own_points(ring_index):
+    lo, hi = int(ring_index.frame_ptr[3]), int(ring_index.frame_ptr[3 + 1])
+    s = view_aware_sample(ring_index, 3, SamplingConfig(budget=2000, method="single-view"),
+                          np.random.default_rng(0))
+    assert len(s.indices) == min(2000, hi - lo) and ((s.indices >= lo) & (s.indices < hi)).all()
+    assert len(s.correspondences) == len(s.indices)
