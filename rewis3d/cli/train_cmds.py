@@ -162,25 +162,58 @@ def bench() -> None:
 
 @bench.command("quality")
 @click.option("--root", type=click.Path(path_type=Path), default=Path("bench-quality"),
-              show_default=True, help="Folder for the benchmark projects (reused if present).")
-@click.option("--steps", type=int, default=300, show_default=True)
-@click.option("--seeds", default="0,1,2", show_default=True)
+              show_default=True, help="Folder for the benchmark projects and its report.")
+@click.option("--steps", type=click.IntRange(min=1), default=300, show_default=True)
+@click.option("--seeds", default="0,1,2,3,4", show_default=True,
+              help="Repetitions: each seed draws its own scenes, labels and training seed.")
 @click.option("--scenes", default="street,room", show_default=True)
-@click.option("--labels", default="points,scribbles", show_default=True)
+@click.option("--labels", default="points,scribbles", show_default=True,
+              help="Comma list of points, scribbles, coarse.")
 @click.option("--variants", default=None, help="Comma list (default: all).")
-@click.option("--points", type=int, default=None, help="3D points per sample (default: preset).")
-def bench_quality(root, steps, seeds, scenes, labels, variants, points):
-    """EMA baseline vs Rewis3d vs ablations on synthetic scenes (mIoU mean +- std)."""
-    from rewis3d.train.quality import VARIANTS, quality_table, run_quality
+@click.option("--points", type=click.IntRange(min=1), default=None,
+              help="3D points per sample (default: preset).")
+@click.option("--frames", type=click.IntRange(min=2), default=12, show_default=True,
+              help="Frames per clip (training and unseen).")
+@click.option("--eval-every", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Same-clip evaluation during training (the learning curves; 0: at the end).")
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+def bench_quality(root, steps, seeds, scenes, labels, variants, points, frames, eval_every,
+                  threads):
+    """EMA baseline vs Rewis3d vs ablations on synthetic scenes: same-clip and unseen-clip 2D
+    mIoU, mean +- std over repetitions and the paired difference to EMA with a 95 % interval.
+    Writes ROOT/quality.md, quality.csv, quality.png and curves.png."""
+    from rewis3d.annotations import SIMULATORS
+    from rewis3d.synthetic import FAMILIES
+    from rewis3d.train.quality import VARIANTS, QualitySetting, run_quality
+    from rewis3d.train.quality_report import quality_table, write_csv, write_plots
 
-    chosen = tuple(variants.split(",")) if variants else tuple(VARIANTS)
-    unknown = [v for v in chosen if v not in VARIANTS]
-    if unknown:
-        raise InputError(f"unknown variants {unknown}; available: {', '.join(VARIANTS)}")
-    rows = run_quality(root, tuple(scenes.split(",")), tuple(labels.split(",")), chosen,
-                       tuple(int(s) for s in seeds.split(",")), steps, points=points,
-                       report=click.echo)
-    click.echo(quality_table(rows))
+    chosen = _choices(variants, VARIANTS, "variants") if variants else tuple(VARIANTS)
+    kinds = _choices(scenes, FAMILIES, "scenes")
+    label_kinds = _choices(labels, SIMULATORS, "labels")
+    try:
+        seed_list = tuple(int(s) for s in seeds.split(","))
+    except ValueError:
+        raise InputError(f"--seeds: expected comma-separated integers, got {seeds!r}") from None
+    settings = [QualitySetting(kind, lab, frames=frames, steps=steps, points=points,
+                               eval_every=eval_every, threads=threads)
+                for kind in kinds for lab in label_kinds]
+    root.mkdir(parents=True, exist_ok=True)
+    results = run_quality(root, settings, chosen, seed_list, report=click.echo)
+    table = quality_table(results)
+    (root / "quality.md").write_text(table + "\n")
+    write_csv(results, root / "quality.csv")
+    plots = write_plots(results, root)
+    click.echo(table)
+    click.echo(f"wrote {root / 'quality.md'}, {root / 'quality.csv'}, "
+               + ", ".join(str(p) for p in plots))
+
+
+def _choices(text: str, known, what: str) -> tuple[str, ...]:
+    chosen = tuple(t for t in text.split(",") if t)
+    unknown = [t for t in chosen if t not in known]
+    if unknown or not chosen:
+        raise InputError(f"--{what}: unknown {unknown or text!r}; available: {', '.join(known)}")
+    return chosen
 
 
 COMMANDS = [train, evaluate_cmd, predict_cmd, export_cmd, bench]

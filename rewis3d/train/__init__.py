@@ -17,7 +17,6 @@ from rewis3d.train.config import PRESETS, TrainConfig, preset
 _LAZY = {
     "RunResult": "rewis3d.train.run",
     "run_training": "rewis3d.train.run",
-    "compare_baseline_vs_rewis3d": "rewis3d.train.quality",
     "export_run": "rewis3d.train.export",
 }
 

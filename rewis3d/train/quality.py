@@ -1,17 +1,36 @@
-"""The quality benchmark and the demo's comparison: EMA baseline vs Rewis3d vs ablations on the
-same synthetic scene, the same simulated labels and the same step budget, over seeds."""
+"""The quality benchmark (and the demo's comparison): does 3D make a few labels go further?
+
+One *repetition* per seed: a synthetic project with two clips of one scene family, ``train``
+(labelled on every k-th frame) and ``unseen`` (a different layout, never trained on, not even
+its points), both drawn from that seed, as are the labels and the training seed. Every variant
+trains on ``train`` only (2D and 3D) and is evaluated twice: *same clip* (the unlabelled frames
+of ``train``: what a person labelling one video gets) and *unseen clip* (every frame of
+``unseen``: what the exported 2D model gets, the paper's protocol). Within a repetition all
+variants share the labels, the steps and the 2D model, so differences are paired.
+
+A repetition's project is named by its recipe and carries it (``bench-recipe.json``); a run is
+reused only when its saved config equals the one asked for and its result was written, so a
+changed argument never reuses stale work.
+"""
 
 from __future__ import annotations
 
 import copy
-import statistics
+import json
+import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rewis3d.store import Project
 from rewis3d.train import config as cfg
-from rewis3d.train.run import RunResult, run_training
+from rewis3d.train.run import CONFIG_FILE, RunResult, run_training
+
+RECIPE_FILE = "bench-recipe.json"
+RESULT_FILE = "quality.json"
+RECIPE_VERSION = 2  # bump when the way a repetition is built changes
+TRAIN_SCENE, UNSEEN_SCENE = "train", "unseen"
+UNSEEN_SEED_OFFSET = 10_000
 
 
 def _set(section: str, key: str, value) -> Callable[[cfg.TrainConfig], None]:
@@ -19,12 +38,14 @@ def _set(section: str, key: str, value) -> Callable[[cfg.TrainConfig], None]:
 
 
 VARIANTS: dict[str, Callable[[cfg.TrainConfig], None]] = {
-    "ema": _set("method", "baseline", "ema"),
-    "rewis3d": lambda c: None,
-    "random-sampling": _set("data", "sampling", "random"),
+    "ema": _set("method", "baseline", "ema"),  # the paper's EMA baseline: 2D Mean Teacher only
+    "rewis3d": lambda c: None,  # view-aware sampling, dual confidence, simulated reconstruction
+    "random-sampling": _set("data", "sampling", "random"),  # i.i.d. uniform over the scene
+    "single-frame": _set("data", "sampling", "single-view"),  # each image's own points only
     "conf-none": _set("method", "conf", "none"),
     "conf-pred": _set("method", "conf", "pred"),
     "conf-recon": _set("method", "conf", "recon"),
+    "exact-depth": _set("data", "reconstruction", "sensor-depth"),  # exact depth, conf 1
 }
 
 
@@ -41,69 +62,132 @@ def variant_config(base: cfg.TrainConfig, variant: str, seed: int, steps: int | 
     return config
 
 
-def compare_baseline_vs_rewis3d(project: Project | str | Path, preset: str = "cpu-quick",
-                                steps: int | None = None, seed: int = 0,
-                                variants: tuple[str, ...] = ("ema", "rewis3d"),
-                                prefix: str = "demo", hooks=None) -> dict[str, RunResult]:
-    """Train each variant on ``project`` as run ``<prefix>-<variant>-s<seed>``."""
-    project = project if isinstance(project, Project) else Project.open(project)
-    base = cfg.preset(preset)
-    return {v: run_training(project, variant_config(base, v, seed, steps),
-                            run=f"{prefix}-{v}-s{seed}", hooks=hooks) for v in variants}
+@dataclass(frozen=True)
+class QualitySetting:
+    """What one benchmark cell trains: scene family, label kind, clip size, budget."""
+
+    kind: str = "street"
+    labels: str = "scribbles"
+    frames: int = 12
+    size: tuple[int, int] = (160, 120)  # (W, H)
+    label_every: int = 3
+    steps: int = 300
+    points: int | None = None
+    preset: str = "cpu-quick"
+    eval_every: int = 50  # held-out (same clip) mIoU during training: the learning curves
+    threads: int | None = 1
+
+    def recipe(self, seed: int) -> dict:
+        """What the repetition's project is made of (not how it is trained)."""
+        return {"version": RECIPE_VERSION, "kind": self.kind, "labels": self.labels,
+                "frames": self.frames, "size": list(self.size), "label_every": self.label_every,
+                "scene_seed": seed, "unseen_seed": seed + UNSEEN_SEED_OFFSET, "label_seed": seed}
+
+    def project_name(self, seed: int) -> str:
+        w, h = self.size
+        return f"{self.kind}-{self.labels}-{self.frames}f-{w}x{h}-every{self.label_every}-seed{seed}"
+
+    def run_name(self, variant: str) -> str:
+        return f"{variant}-{self.steps}steps-{self.points or 'preset'}pts"
 
 
 @dataclass
-class QualityRow:
-    scene: str
-    labels: str
+class VariantResult:
+    """One variant of one repetition."""
+
     variant: str
-    miou: list[float] = field(default_factory=list)
-
-    def cell(self) -> str:
-        vals = [100 * m for m in self.miou]
-        sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
-        return f"{statistics.fmean(vals):5.1f} +- {sd:4.1f}"
-
-
-def quality_table(rows: list[QualityRow]) -> str:
-    """Markdown table: one row per (scene, labels, variant), 2D mIoU mean +- std over seeds."""
-    lines = ["| scene | labels | method | 2D mIoU (%) mean +- std | seeds |",
-             "|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r.scene} | {r.labels} | {r.variant} | {r.cell()} | {len(r.miou)} |")
-    return "\n".join(lines)
+    seed: int
+    same_clip: float
+    unseen_clip: float
+    iou_same: list[float] = field(default_factory=list)
+    iou_unseen: list[float] = field(default_factory=list)
+    curve: list[tuple[int, float]] = field(default_factory=list)  # (step, same-clip mIoU)
+    seconds: float = 0.0
 
 
-def run_quality(root: Path, scenes=("street", "room"), label_kinds=("points", "scribbles"),
-                variants=tuple(VARIANTS), seeds=(0, 1, 2), steps: int = 300, frames: int = 12,
-                size: tuple[int, int] = (160, 120), label_every: int = 3,
-                preset: str = "cpu-quick", points: int | None = None, report: Callable[[str], None] = print
-                ) -> list[QualityRow]:
-    """Build one project per (scene, label kind) under ``root`` and train every variant/seed.
-
-    Labels go on every ``label_every``-th frame; the other frames (dense gt) are held out.
-    """
+def build_repetition(root: Path, setting: QualitySetting, seed: int,
+                     report: Callable[[str], None] = print) -> Project:
+    """The repetition's project, built when missing or when its recipe differs."""
     from rewis3d.annotations import FrameSelection, simulate_scene_labels
     from rewis3d.synthetic import SceneConfig, sample_into_project
 
-    rows = []
-    for kind in scenes:
-        for labels in label_kinds:
-            path = Path(root) / f"{kind}-{labels}"
-            if not (path / "rewis3d.zarr").exists():
-                sample_into_project(path, SceneConfig(kind=kind, frames=frames, width=size[0],
-                                                      height=size[1], seed=7))
-                simulate_scene_labels(Project.open(path), kind, labels,
-                                      FrameSelection(every=label_every), seed=7)
-            project = Project.open(path)
-            for variant in variants:
-                row = QualityRow(kind, labels, variant)
-                for seed in seeds:
-                    run = f"q-{variant}-s{seed}-{steps}-{points or 'preset'}"
-                    config = variant_config(cfg.preset(preset), variant, seed, steps, points)
-                    result = run_training(project, config, run=run)
-                    row.miou.append(result.metrics.miou_2d)
-                    report(f"{kind}/{labels}/{variant}/seed {seed}: "
-                           f"mIoU {100 * result.metrics.miou_2d:.1f} ({result.seconds:.0f} s)")
-                rows.append(row)
-    return rows
+    path = Path(root) / setting.project_name(seed)
+    recipe = setting.recipe(seed)
+    saved = path / RECIPE_FILE
+    if saved.is_file() and json.loads(saved.read_text()) == recipe:
+        return Project.open(path)
+    if path.exists():
+        report(f"{path.name}: made by another recipe or unfinished; rebuilding")
+        shutil.rmtree(path)
+    w, h = setting.size
+    sample_into_project(path, SceneConfig(setting.kind, setting.frames, w, h, seed),
+                        scene=TRAIN_SCENE)
+    sample_into_project(path, SceneConfig(setting.kind, setting.frames, w, h,
+                                          seed + UNSEEN_SEED_OFFSET), scene=UNSEEN_SCENE)
+    project = Project.open(path)
+    simulate_scene_labels(project, TRAIN_SCENE, setting.labels,
+                          FrameSelection(every=setting.label_every), seed=seed)
+    saved.write_text(json.dumps(recipe, indent=1))
+    return project
+
+
+def train_variant(project: Project, setting: QualitySetting, variant: str, seed: int,
+                  report: Callable[[str], None] = print) -> VariantResult:
+    """Train (or reuse) one variant on the repetition's training clip; both evaluations."""
+    from rewis3d.train.evaluate import evaluate
+    from rewis3d.train.events import read_events
+    from rewis3d.train.predict import load_student_2d
+
+    config = variant_config(cfg.preset(setting.preset), variant, seed, setting.steps,
+                            setting.points)
+    config.data.scenes = [TRAIN_SCENE]
+    config.run.eval_every = setting.eval_every
+    config.run.threads = setting.threads
+    if config.data.reconstruction == "sensor-depth":
+        _ensure_sensor_depth(project)
+    run = setting.run_name(variant)
+    run_dir = project.runs_dir / run
+    done = run_dir / RESULT_FILE
+    if done.is_file() and _saved_config(run_dir) == config.to_dict():
+        return VariantResult(**json.loads(done.read_text()))
+    if run_dir.exists():  # another config, or interrupted: start it again
+        shutil.rmtree(run_dir)
+    result: RunResult = run_training(project, config, run=run)
+    model, _ = load_student_2d(project, run)
+    unseen = evaluate(project, [UNSEEN_SCENE], model, window=config.data.eval_window)
+    curve = [(e["step"], e["miou_2d"]) for e in read_events(run_dir, "eval")]
+    out = VariantResult(variant, seed, result.metrics.miou_2d, unseen.miou_2d,
+                        result.metrics.iou_2d, unseen.iou_2d, curve, result.seconds)
+    tmp = done.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(out)))
+    tmp.replace(done)
+    report(f"{project.path.name}/{variant}: same clip {100 * out.same_clip:.1f}, unseen clip "
+           f"{100 * out.unseen_clip:.1f} ({result.seconds:.0f} s)")
+    return out
+
+
+def _saved_config(run_dir: Path) -> dict | None:
+    path = run_dir / CONFIG_FILE
+    return cfg.load(path, base=cfg.TrainConfig()).to_dict() if path.is_file() else None
+
+
+def _ensure_sensor_depth(project: Project) -> None:
+    """The exact-depth variant's reconstruction: the training clip's rendered depth, conf 1."""
+    from rewis3d.reconstruct import reconstruct_scene
+
+    scene = project.scene(TRAIN_SCENE)
+    if "sensor-depth" not in scene.reconstruction_names():
+        reconstruct_scene(scene, "sensor-depth")
+
+
+def run_quality(root: Path, settings: list[QualitySetting], variants: tuple[str, ...],
+                seeds: tuple[int, ...], report: Callable[[str], None] = print
+                ) -> dict[QualitySetting, list[VariantResult]]:
+    """Every (setting, seed, variant); repetitions are built once and reused while valid."""
+    out: dict[QualitySetting, list[VariantResult]] = {}
+    for setting in settings:
+        results = out.setdefault(setting, [])
+        for seed in seeds:
+            project = build_repetition(root, setting, seed, report)
+            results += [train_variant(project, setting, v, seed, report) for v in variants]
+    return out

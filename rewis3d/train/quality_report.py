@@ -1,0 +1,148 @@
+"""The quality benchmark's report: mean +- std over repetitions, the paired difference to the
+EMA baseline with a 95 % t-interval, as a markdown table, a CSV of every repetition and plots.
+
+The interval is over repetitions (scene, labels and training seed varied together), paired
+within a repetition: ``d_i = variant_i - ema_i``, ``mean(d) +- t(0.975, n-1) * sd(d)/sqrt(n)``.
+With one repetition there is no interval ("n/a"), not a zero-width one.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from rewis3d.train.quality import QualitySetting, VariantResult
+
+EVALUATIONS = (("same_clip", "same clip"), ("unseen_clip", "unseen clip"))
+BASELINE = "ema"
+
+
+@dataclass
+class Paired:
+    mean: float
+    low: float | None
+    high: float | None
+    n: int
+
+    def text(self) -> str:
+        if self.low is None:
+            return f"{self.mean:+.1f} (n={self.n}, no interval)"
+        return f"{self.mean:+.1f} [{self.low:+.1f}, {self.high:+.1f}]"
+
+
+def paired_difference(baseline: list[float], variant: list[float], level: float = 0.95) -> Paired:
+    """Mean of ``variant - baseline`` (matched by index) with a two-sided t-interval."""
+    from scipy import stats
+
+    diffs = [v - b for b, v in zip(baseline, variant, strict=True)]
+    n = len(diffs)
+    mean = statistics.fmean(diffs)
+    if n < 2:
+        return Paired(mean, None, None, n)
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * statistics.stdev(diffs) / math.sqrt(n)
+    return Paired(mean, mean - half, mean + half, n)
+
+
+def _by_variant(results: list[VariantResult]) -> dict[str, dict[int, VariantResult]]:
+    out: dict[str, dict[int, VariantResult]] = {}
+    for r in results:
+        out.setdefault(r.variant, {})[r.seed] = r
+    return out
+
+
+def _mean_sd(values: list[float]) -> str:
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.fmean(values):.1f} +- {sd:.1f}"
+
+
+def quality_table(results: dict[QualitySetting, list[VariantResult]]) -> str:
+    """One row per (scene, labels, variant): each evaluation's mean +- std (2D mIoU, %) and the
+    paired difference to EMA over the repetitions both have."""
+    head = ["scene", "labels", "variant", "n"]
+    for _, name in EVALUATIONS:
+        head += [f"{name} mIoU", f"{name} vs EMA [95 % CI]"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for setting, rows in results.items():
+        variants = _by_variant(rows)
+        base = variants.get(BASELINE, {})
+        for variant, by_seed in variants.items():
+            seeds = sorted(by_seed)
+            cells = [setting.kind, setting.labels, variant, str(len(seeds))]
+            for key, _ in EVALUATIONS:
+                values = [100 * getattr(by_seed[s], key) for s in seeds]
+                cells.append(_mean_sd(values))
+                paired = [s for s in seeds if s in base]
+                if variant == BASELINE or not paired:
+                    cells.append("—")
+                else:
+                    cells.append(paired_difference(
+                        [100 * getattr(base[s], key) for s in paired],
+                        [100 * getattr(by_seed[s], key) for s in paired]).text())
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_csv(results: dict[QualitySetting, list[VariantResult]], path: Path) -> Path:
+    """Every repetition of every variant, one row each (mIoU in %)."""
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["scene", "labels", "steps", "points", "variant", "seed", "same_clip",
+                    "unseen_clip", "seconds"])
+        for setting, rows in results.items():
+            for r in rows:
+                w.writerow([setting.kind, setting.labels, setting.steps, setting.points or "",
+                            r.variant, r.seed, f"{100 * r.same_clip:.2f}",
+                            f"{100 * r.unseen_clip:.2f}", f"{r.seconds:.1f}"])
+    return path
+
+
+def write_plots(results: dict[QualitySetting, list[VariantResult]], folder: Path) -> list[Path]:
+    """``quality.png`` (each variant's mean with its seeds, both evaluations, per setting) and
+    ``curves.png`` (same-clip mIoU over training, mean over seeds: has EMA stopped improving?).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    settings = list(results)
+    fig, axes = plt.subplots(len(settings), 2, figsize=(11, 3.2 * len(settings)), squeeze=False)
+    for row, setting in enumerate(settings):
+        variants = _by_variant(results[setting])
+        names = list(variants)
+        for col, (key, title) in enumerate(EVALUATIONS):
+            ax = axes[row][col]
+            for i, name in enumerate(names):
+                values = [100 * getattr(r, key) for r in variants[name].values()]
+                ax.bar(i, statistics.fmean(values), color="#9ab" if name == BASELINE else "#47a")
+                ax.plot([i] * len(values), values, "k.", ms=4)
+            ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
+            ax.set_ylabel("2D mIoU (%)")
+            ax.set_title(f"{setting.kind} / {setting.labels}: {title}", fontsize=9)
+    fig.tight_layout()
+    bars = folder / "quality.png"
+    fig.savefig(bars, dpi=110)
+    plt.close(fig)
+
+    fig, axes = plt.subplots(1, len(settings), figsize=(4.5 * len(settings), 3.2), squeeze=False)
+    for col, setting in enumerate(settings):
+        ax = axes[0][col]
+        for name, by_seed in _by_variant(results[setting]).items():
+            curves = [r.curve for r in by_seed.values() if r.curve]
+            if not curves:
+                continue
+            steps = [s for s, _ in min(curves, key=len)]
+            mean = [100 * statistics.fmean(c[i][1] for c in curves) for i in range(len(steps))]
+            ax.plot(steps, mean, marker=".", label=name)
+        ax.set_xlabel("step")
+        ax.set_ylabel("same-clip 2D mIoU (%)")
+        ax.set_title(f"{setting.kind} / {setting.labels}", fontsize=9)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    curves_path = folder / "curves.png"
+    fig.savefig(curves_path, dpi=110)
+    plt.close(fig)
+    return [bars, curves_path]
