@@ -104,6 +104,12 @@ class VariantResult:
     curve: list[tuple[int, float]] = field(default_factory=list)  # (step, same-clip mIoU)
     seconds: float = 0.0
 
+    @classmethod
+    def from_json(cls, text: str) -> VariantResult:
+        data = json.loads(text)
+        data["curve"] = [tuple(point) for point in data["curve"]]
+        return cls(**data)
+
 
 def build_repetition(root: Path, setting: QualitySetting, seed: int,
                      report: Callable[[str], None] = print) -> Project:
@@ -149,7 +155,7 @@ def train_variant(project: Project, setting: QualitySetting, variant: str, seed:
     run_dir = project.runs_dir / run
     done = run_dir / RESULT_FILE
     if done.is_file() and _saved_config(run_dir) == config.to_dict():
-        return VariantResult(**json.loads(done.read_text()))
+        return VariantResult.from_json(done.read_text())
     if run_dir.exists():  # another config, or interrupted: start it again
         shutil.rmtree(run_dir)
     result: RunResult = run_training(project, config, run=run)

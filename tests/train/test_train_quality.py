@@ -1,0 +1,109 @@
+"""The quality benchmark's protocol: repetitions, two evaluations, reuse only when valid, and
+the paired statistics."""
+
+import csv
+import json
+import math
+
+import numpy as np
+import pytest
+
+from rewis3d.store import Project
+from rewis3d.train import quality
+from rewis3d.train.quality import (
+    RECIPE_FILE,
+    TRAIN_SCENE,
+    UNSEEN_SCENE,
+    QualitySetting,
+    run_quality,
+)
+from rewis3d.train.quality_report import paired_difference, quality_table, write_csv
+
+TINY = QualitySetting("street", "scribbles", frames=4, size=(48, 36), label_every=2, steps=2,
+                      points=256, eval_every=1)
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bq")
+    results = run_quality(root, [TINY], ("ema", "rewis3d"), (0, 1), report=lambda s: None)
+    return root, results
+
+
+def test_a_repetition_has_a_labelled_training_clip_and_an_unseen_clip(bench):
+    root, _ = bench
+    a, b = (Project.open(root / TINY.project_name(s)) for s in (0, 1))
+    for project in (a, b):
+        assert set(project.scene_names()) == {TRAIN_SCENE, UNSEEN_SCENE}
+        assert project.scene(TRAIN_SCENE).annotations.labelled_frames() == [0, 2]
+        assert project.scene(UNSEEN_SCENE).annotations.labelled_frames() == []
+        run_config = (project.runs_dir / TINY.run_name("rewis3d") / "config.yaml").read_text()
+        assert "scenes:\n  - train\n" in run_config  # 2D and 3D train on the training clip only
+    # the unseen clip is another layout, and every seed draws its own scenes and labels
+    assert not np.array_equal(a.scene(TRAIN_SCENE).rgb[0], a.scene(UNSEEN_SCENE).rgb[0])
+    assert not np.array_equal(a.scene(TRAIN_SCENE).rgb[0], b.scene(TRAIN_SCENE).rgb[0])
+    assert not np.array_equal(a.scene(TRAIN_SCENE).annotations.frame(0),
+                              b.scene(TRAIN_SCENE).annotations.frame(0))
+    recipe = json.loads((root / TINY.project_name(1) / RECIPE_FILE).read_text())
+    assert recipe["scene_seed"] == recipe["label_seed"] == 1
+
+
+def test_both_evaluations_and_the_curve_are_recorded(bench):
+    _, results = bench
+    rows = results[TINY]
+    assert [(r.variant, r.seed) for r in rows] == [("ema", 0), ("rewis3d", 0), ("ema", 1),
+                                                   ("rewis3d", 1)]
+    for r in rows:
+        assert 0 < r.same_clip <= 1 and 0 < r.unseen_clip <= 1
+        assert [s for s, _ in r.curve] == [1, 2] and r.curve[-1][1] == pytest.approx(r.same_clip)
+    assert len({r.unseen_clip for r in rows}) > 1
+
+
+def test_valid_work_is_reused_and_a_changed_argument_is_not(bench, monkeypatch):
+    root, results = bench
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a valid run was trained again")
+
+    monkeypatch.setattr(quality, "run_training", no_training)
+    again = run_quality(root, [TINY], ("ema",), (0,), report=lambda s: None)
+    assert again[TINY][0] == results[TINY][0]
+
+    trained = []
+    monkeypatch.setattr(quality, "run_training", lambda *a, **k: trained.append(k["run"])
+                        or (_ for _ in ()).throw(RuntimeError("stop")))
+    other_threads = QualitySetting(**{**TINY.__dict__, "threads": 2})  # same run name
+    with pytest.raises(RuntimeError, match="stop"):
+        run_quality(root, [other_threads], ("ema",), (0,), report=lambda s: None)
+    assert trained == [TINY.run_name("ema")]
+
+    # a changed scene argument makes another project; a tampered recipe is rebuilt
+    more_frames = QualitySetting(**{**TINY.__dict__, "frames": 5})
+    assert more_frames.project_name(0) != TINY.project_name(0)
+    recipe = root / TINY.project_name(1) / RECIPE_FILE
+    recipe.write_text(recipe.read_text().replace('"version": 2', '"version": 1'))
+    notes = []
+    quality.build_repetition(root, TINY, 1, report=notes.append)
+    assert notes and "rebuilding" in notes[0]
+    assert Project.open(root / TINY.project_name(1)).run_names() == []
+
+
+def test_paired_difference_is_a_t_interval_over_repetitions():
+    base, variant = [40.0, 42.0, 44.0, 41.0, 43.0], [43.0, 44.0, 47.0, 42.0, 47.0]
+    d = [3.0, 2.0, 3.0, 1.0, 4.0]
+    p = paired_difference(base, variant)
+    sd = math.sqrt(sum((x - 2.6) ** 2 for x in d) / 4)
+    half = 2.7764451051977987 * sd / math.sqrt(5)  # t(0.975, 4)
+    assert p.mean == pytest.approx(2.6) and p.n == 5
+    assert (p.low, p.high) == pytest.approx((2.6 - half, 2.6 + half))
+    assert "no interval" in paired_difference([1.0], [2.0]).text()
+
+
+def test_table_and_csv(bench, tmp_path):
+    _, results = bench
+    table = quality_table(results)
+    assert "same clip vs EMA [95 % CI]" in table and "unseen clip mIoU" in table
+    assert "| street | scribbles | rewis3d | 2 |" in table
+    with open(write_csv(results, tmp_path / "q.csv")) as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 4 and {r["variant"] for r in rows} == {"ema", "rewis3d"}
