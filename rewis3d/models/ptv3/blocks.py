@@ -53,8 +53,11 @@ class ConditionalPositionEncoding(nn.ModuleList):
         )
 
     def forward(self, level: PointLevel) -> torch.Tensor:
+        """Of `level.cpe_feat` when unpooling left one (consumed here), else of `level.feat`."""
         conv, linear, norm = self
-        return norm(linear(conv(level.feat, level.voxel_grid())))
+        feat = level.feat if level.cpe_feat is None else level.cpe_feat
+        level.cpe_feat = None
+        return norm(linear(conv(feat, level.voxel_grid())))
 
 
 class Block(nn.Module):

@@ -31,6 +31,11 @@ class PTv3Config:
     drop_path: float = 0.3
     pre_norm: bool = True
     shuffle_orders: bool = True  # shuffle the curve order per forward/level, training only
+    # Pointcept's unpooling sets feat = skip + up but leaves the sparse tensor holding the skip
+    # features, so the first block after each unpooling runs its xCPE conv on the projected
+    # skip alone. Every Pointcept m1 checkpoint was trained that way: True reproduces it
+    # (needed for Pointcept weights); False convolves skip + up, as the paper describes.
+    decoder_cpe_sees_skip_only: bool = True
     grid_size: float = 0.05  # default voxel size when forward gets no grid_coord
 
     def __post_init__(self) -> None:

@@ -99,7 +99,12 @@ class PointTransformerV3(nn.Module):
         dec_rates = _drop_path_rates(config.drop_path, config.dec_depths)
         dec_channels = (*config.dec_channels, config.enc_channels[-1])
         for s in reversed(range(len(config.dec_depths))):
-            up = SerializedUnpooling(dec_channels[s + 1], config.enc_channels[s], dec_channels[s])
+            up = SerializedUnpooling(
+                dec_channels[s + 1],
+                config.enc_channels[s],
+                dec_channels[s],
+                cpe_sees_skip_only=config.decoder_cpe_sees_skip_only,
+            )
             blocks = [
                 self._block(dec_channels[s], config.dec_num_heads[s], config.dec_patch_sizes[s], r)
                 for r in reversed(dec_rates[s])

@@ -27,6 +27,9 @@ class PointLevel:
     serialization: Serialization
     parent: PointLevel | None = None
     cluster: torch.Tensor | None = None  # (N_parent,) index of this level's point per parent point
+    # What the next xCPE conv reads instead of `feat`, once (set by unpooling; see
+    # PTv3Config.decoder_cpe_sees_skip_only).
+    cpe_feat: torch.Tensor | None = None
     _voxel_grid: VoxelGrid | None = field(default=None, repr=False)
     _patch_layouts: dict[int, PatchLayout] = field(default_factory=dict, repr=False)
 

@@ -84,10 +84,22 @@ def _linear_bn_gelu(in_channels: int, out_channels: int) -> nn.Sequential:
 
 
 class SerializedUnpooling(nn.Module):
-    """Back to the parent level: proj_skip(parent) + proj(coarse) broadcast to cell members."""
+    """Back to the parent level: proj_skip(parent) + proj(coarse) broadcast to cell members.
 
-    def __init__(self, in_channels: int, skip_channels: int, out_channels: int):
+    With `cpe_sees_skip_only` (Pointcept's behaviour, which its checkpoints were trained with)
+    the next block's xCPE conv reads proj_skip(parent) alone: the reference replaces `feat` but
+    not the sparse tensor its convolution reads, which still holds the projected skip.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        skip_channels: int,
+        out_channels: int,
+        cpe_sees_skip_only: bool = True,
+    ):
         super().__init__()
+        self.cpe_sees_skip_only = cpe_sees_skip_only
         self.proj = _linear_bn_gelu(in_channels, out_channels)
         self.proj_skip = _linear_bn_gelu(skip_channels, out_channels)
 
@@ -95,5 +107,7 @@ class SerializedUnpooling(nn.Module):
         if level.parent is None or level.cluster is None:
             raise ValueError("unpooling needs a level produced by SerializedPooling")
         parent = level.parent
-        parent.feat = self.proj_skip(parent.feat) + self.proj(level.feat)[level.cluster]
+        skip = self.proj_skip(parent.feat)
+        parent.feat = skip + self.proj(level.feat)[level.cluster]
+        parent.cpe_feat = skip if self.cpe_sees_skip_only else None
         return parent

@@ -51,6 +51,8 @@ def hilbert_encode(grid_coord: torch.Tensor, depth: int) -> torch.Tensor:
     significant first; the transposed axes interleaved (axis 0 highest) are then a Gray code
     of the Hilbert index.
     """
+    if depth == 0:  # a single cell (the reference's Hilbert encoder fails on depth 0)
+        return torch.zeros(grid_coord.shape[0], dtype=torch.long, device=grid_coord.device)
     axes = [grid_coord[:, i].long().clone() for i in range(3)]
     plane = 1 << (depth - 1)
     while plane > 1:
@@ -77,8 +79,13 @@ def curve_encode(grid_coord: torch.Tensor, depth: int, order: str) -> torch.Tens
 
 
 def serialization_depth(grid_coord: torch.Tensor) -> int:
-    """Bits per axis needed for the largest cell index (the reference's adaptive depth)."""
-    depth = int(grid_coord.max().item() + 1).bit_length()
+    """Bits per axis of the largest cell index, `int(max).bit_length()` as in the reference.
+
+    Not of max + 1: the two differ when the largest index is 2**k - 1 (k vs k + 1 bits), and the
+    Hilbert curve of a deeper cube orders the same cells differently. 0 when every cell is
+    (0, 0, 0) (all codes are then 0).
+    """
+    depth = int(grid_coord.max().item()).bit_length()
     if depth > MAX_DEPTH:
         raise ValueError(
             f"grid coordinates need {depth} bits per axis (max {MAX_DEPTH}); "

@@ -86,6 +86,15 @@ def test_duplicate_voxels_and_tiny_inputs_run():
         assert model(coord[:3], coord[:3]).shape == (3, 64)
 
 
+def test_a_cloud_inside_one_voxel_runs_with_hilbert_orders():
+    """Largest cell index 0 -> serialization depth 0 (the reference's Hilbert encoder fails)."""
+    coord = torch.rand(20, 3) * 0.01
+    model = small_model().eval()
+    with torch.no_grad():
+        out = model(coord, coord, grid_coord=torch.zeros(20, 3, dtype=torch.long))
+    assert out.shape == (20, 64) and torch.isfinite(out).all()
+
+
 def test_tiny_preset_overfits_a_synthetic_scene():
     torch.manual_seed(0)
     coord, labels = synthetic_scene(1600)

@@ -1,5 +1,6 @@
 import torch
 
+from rewis3d.models.ptv3.blocks import Block
 from rewis3d.models.ptv3.point_level import PointLevel
 from rewis3d.models.ptv3.pooling import SerializedPooling, SerializedUnpooling, pool_topology
 from rewis3d.models.ptv3.serialization import serialize
@@ -64,6 +65,42 @@ def test_unpooling_returns_the_parent_with_skip_plus_broadcast_coarse():
     assert restored is fine
     expected = unpool.proj_skip(fine_skip) + unpool.proj(coarse.feat)[coarse.cluster]
     torch.testing.assert_close(restored.feat, expected)
+
+
+def test_unpooling_leaves_the_projected_skip_for_the_next_xcpe_as_pointcept():
+    """Pointcept's unpooling replaces feat but not the sparse tensor its next conv reads, so the
+    first decoder block's xCPE convolves proj_skip(skip) alone; the block consumes it once."""
+    cells = [[0, 0, 0], [1, 0, 0], [4, 4, 4], [5, 4, 4], [9, 9, 9]]
+    fine = make_level(cells, torch.randn(5, 4))
+    coarse = SerializedPooling(4, 8).eval()(fine)
+    fine_skip = fine.feat.clone()
+    unpool = SerializedUnpooling(8, 4, 4).eval()
+    restored = unpool(coarse)
+    torch.testing.assert_close(restored.cpe_feat, unpool.proj_skip(fine_skip))
+
+    block = Block(4, 2, 4).eval()
+    seen = []
+    block.cpe[0].register_forward_hook(lambda mod, args, out: seen.append(args[0]))
+    summed = restored.feat.clone()
+    block(restored, 0)
+    after_first = restored.feat.clone()
+    block(restored, 0)
+    torch.testing.assert_close(seen[0], unpool.proj_skip(fine_skip))
+    torch.testing.assert_close(seen[1], after_first)
+    assert restored.cpe_feat is None and not torch.equal(seen[0], summed)
+
+
+def test_unpooling_without_the_quirk_lets_the_xcpe_see_skip_plus_up():
+    fine = make_level([[0, 0, 0], [1, 0, 0], [4, 4, 4]], torch.randn(3, 4))
+    coarse = SerializedPooling(4, 8).eval()(fine)
+    restored = SerializedUnpooling(8, 4, 4, cpe_sees_skip_only=False).eval()(coarse)
+    assert restored.cpe_feat is None
+    block = Block(4, 2, 4).eval()
+    seen = []
+    block.cpe[0].register_forward_hook(lambda mod, args, out: seen.append(args[0]))
+    summed = restored.feat.clone()
+    block(restored, 0)
+    torch.testing.assert_close(seen[0], summed)
 
 
 def test_pooled_levels_shuffle_their_curve_order_only_when_asked():

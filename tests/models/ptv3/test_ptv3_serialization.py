@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from rewis3d.models.ptv3.serialization import (
+    ORDERS,
     batched_code,
     curve_encode,
     hilbert_encode,
@@ -75,11 +76,32 @@ def test_batch_bits_sit_above_the_curve_bits():
 
 
 def test_depth_is_bit_length_of_the_largest_cell():
-    assert serialization_depth(torch.tensor([[0, 0, 0]])) == 1
+    """int(max).bit_length() as the reference, not of max + 1 (they differ at 2^k - 1)."""
+    assert serialization_depth(torch.tensor([[0, 0, 0]])) == 0
+    assert serialization_depth(torch.tensor([[1, 0, 0]])) == 1
     assert serialization_depth(torch.tensor([[0, 6, 0]])) == 3
-    assert serialization_depth(torch.tensor([[0, 7, 0]])) == 4
+    assert serialization_depth(torch.tensor([[0, 7, 0]])) == 3
+    assert serialization_depth(torch.tensor([[0, 8, 0]])) == 4
+    assert serialization_depth(torch.tensor([[2**16 - 1, 0, 0]])) == 16
     with pytest.raises(ValueError, match="grid_size"):
         serialization_depth(torch.tensor([[2**16, 0, 0]]))
+
+
+def test_a_single_cell_has_depth_zero_and_code_zero_on_every_curve():
+    cells = torch.zeros(4, 3, dtype=torch.long)
+    result = serialize(cells, torch.tensor([0, 0, 1, 1]), ORDERS)
+    assert result.depth == 0
+    assert result.code.tolist() == [[0, 0, 1, 1]] * 4
+    assert hilbert_encode(cells, 0).tolist() == [0] * 4
+
+
+def test_largest_cell_two_to_the_k_minus_one_keeps_k_bits_on_the_hilbert_curve():
+    """Max cell 7 -> depth 3 (the reference's); depth 4 would order these cells differently."""
+    cells = torch.tensor(list(itertools.product(range(8), repeat=3)))
+    result = serialize(cells, torch.zeros(len(cells), dtype=torch.long), ("hilbert",))
+    assert result.depth == 3
+    assert torch.equal(result.code[0], hilbert_encode(cells, 3))
+    assert not torch.equal(torch.argsort(hilbert_encode(cells, 4)), result.order[0])
 
 
 def test_ties_of_duplicate_voxels_are_broken_by_index():
