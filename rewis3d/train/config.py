@@ -92,6 +92,7 @@ class RunConfig:
     device: str = "auto"
     log_every: int = 10
     eval_every: int = 0  # 0: evaluate at the end only
+    eval_3d_teacher: bool = False  # every evaluation also scores the 3D teacher (per class)
     checkpoint_every: int = 0  # 0: at the end only
     threads: int | None = None  # torch CPU threads (None: torch's default); resume uses the same
 

@@ -76,6 +76,7 @@ class QualitySetting:
     preset: str = "cpu-quick"
     eval_every: int = 50  # held-out (same clip) mIoU during training: the learning curves
     threads: int | None = 1
+    eval_3d_teacher: bool = False  # also score the 3D teacher per class at every evaluation
 
     def recipe(self, seed: int) -> dict:
         """What the repetition's project is made of (not how it is trained)."""
@@ -103,11 +104,14 @@ class VariantResult:
     iou_unseen: list[float] = field(default_factory=list)
     curve: list[tuple[int, float]] = field(default_factory=list)  # (step, same-clip mIoU)
     seconds: float = 0.0
+    # (step, 2D student IoU per class, 3D teacher IoU per class), with eval_3d_teacher
+    transfer: list[tuple[int, dict, dict]] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, text: str) -> VariantResult:
         data = json.loads(text)
         data["curve"] = [tuple(point) for point in data["curve"]]
+        data["transfer"] = [tuple(point) for point in data.get("transfer", [])]
         return cls(**data)
 
 
@@ -149,6 +153,7 @@ def train_variant(project: Project, setting: QualitySetting, variant: str, seed:
     config.data.scenes = [TRAIN_SCENE]
     config.run.eval_every = setting.eval_every
     config.run.threads = setting.threads
+    config.run.eval_3d_teacher = setting.eval_3d_teacher
     if config.data.reconstruction == "sensor-depth":
         _ensure_sensor_depth(project)
     run = setting.run_name(variant)
@@ -161,9 +166,12 @@ def train_variant(project: Project, setting: QualitySetting, variant: str, seed:
     result: RunResult = run_training(project, config, run=run)
     model, _ = load_student_2d(project, run)
     unseen = evaluate(project, [UNSEEN_SCENE], model, window=config.data.eval_window)
-    curve = [(e["step"], e["miou_2d"]) for e in read_events(run_dir, "eval")]
+    evals = read_events(run_dir, "eval")
+    curve = [(e["step"], e["miou_2d"]) for e in evals]
+    transfer = [(e["step"], e["iou_2d"], e["iou_3d_teacher"]) for e in evals
+                if "iou_3d_teacher" in e]
     out = VariantResult(variant, seed, result.metrics.miou_2d, unseen.miou_2d,
-                        result.metrics.iou_2d, unseen.iou_2d, curve, result.seconds)
+                        result.metrics.iou_2d, unseen.iou_2d, curve, result.seconds, transfer)
     tmp = done.with_suffix(".tmp")
     tmp.write_text(json.dumps(asdict(out)))
     tmp.replace(done)

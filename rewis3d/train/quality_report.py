@@ -53,6 +53,12 @@ def _by_variant(results: list[VariantResult]) -> dict[str, dict[int, VariantResu
     return out
 
 
+def _mean_present(values: list[float | None]) -> float:
+    """Mean (in %) over the seeds where the class was scored (absent: None or NaN)."""
+    present = [v for v in values if v is not None and v == v]
+    return 100 * statistics.fmean(present) if present else float("nan")
+
+
 def _mean_sd(values: list[float]) -> str:
     sd = statistics.stdev(values) if len(values) > 1 else 0.0
     return f"{statistics.fmean(values):.1f} +- {sd:.1f}"
@@ -145,4 +151,54 @@ def write_plots(results: dict[QualitySetting, list[VariantResult]], folder: Path
     curves_path = folder / "curves.png"
     fig.savefig(curves_path, dpi=110)
     plt.close(fig)
-    return [bars, curves_path]
+    written = [bars, curves_path]
+    for setting in settings:
+        path = write_transfer_plot(results[setting], setting,
+                                   folder / f"transfer-{setting.kind}-{setting.labels}.png")
+        if path is not None:
+            written.append(path)
+    return written
+
+
+def write_transfer_plot(rows: list[VariantResult], setting: QualitySetting,
+                        path: Path) -> Path | None:
+    """Per class: the 3D teacher's IoU (the source of the 3D->2D targets) and the 2D student's
+    over training, mean over seeds, for every variant that scored its 3D teacher. None when no
+    run did (``eval_3d_teacher`` off)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    variants = {v: [r for r in by_seed.values() if r.transfer]
+                for v, by_seed in _by_variant(rows).items()}
+    variants = {v: runs for v, runs in variants.items() if runs}
+    if not variants:
+        return None
+    classes = list(next(iter(variants.values()))[0].transfer[0][1])
+    cols = 4
+    rows_n = math.ceil(len(classes) / cols)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(3.2 * cols, 2.5 * rows_n), squeeze=False)
+    for k, name in enumerate(classes):
+        ax = axes[k // cols][k % cols]
+        for i, (variant, runs) in enumerate(variants.items()):
+            n = min(len(r.transfer) for r in runs)
+            steps = [runs[0].transfer[j][0] for j in range(n)]
+            for which, style in ((1, "-"), (2, "--")):
+                values = [[r.transfer[j][which].get(name) for r in runs] for j in range(n)]
+                mean = [_mean_present(v) for v in values]
+                label = f"{variant} {'2D student' if which == 1 else '3D teacher'}"
+                ax.plot(steps, mean, style, color=f"C{i}", label=label)
+        ax.set_title(name, fontsize=9)
+        ax.set_ylim(0, 100)
+        if k % cols == 0:
+            ax.set_ylabel("IoU (%)")
+    for k in range(len(classes), rows_n * cols):
+        axes[k // cols][k % cols].axis("off")
+    axes[0][0].legend(fontsize=6)
+    fig.suptitle(f"{setting.kind} / {setting.labels}: same-clip IoU per class over training "
+                 "(solid: 2D student, dashed: 3D teacher)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

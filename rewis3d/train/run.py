@@ -17,7 +17,7 @@ from rewis3d.train.evaluate import EvalResult
 CONFIG_FILE = "config.yaml"
 # Fields that may differ when resuming: they change what is logged, not what is learnt.
 RESUME_FREE = {("run", "log_every"), ("run", "eval_every"), ("run", "checkpoint_every"),
-               ("run", "device")}
+               ("run", "device"), ("run", "eval_3d_teacher")}
 
 
 @dataclass

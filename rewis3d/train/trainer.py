@@ -244,16 +244,27 @@ class Trainer:
     def evaluate(self, max_frames: int | None = None, with_3d: bool = True) -> EvalResult:
         """2D mIoU, and the 3D student's when ``with_3d``: evaluations during a run are 2D
         only (the 3D forward over every held-out view costs more than many training steps on
-        CPU); the final one, and `rewis3d eval`, include 3D."""
+        CPU); the final one, and `rewis3d eval`, include 3D. With ``run.eval_3d_teacher`` every
+        evaluation also scores the 3D teacher (``iou_3d_teacher``: the source of the 3D->2D
+        targets, to see what the 2D student could learn from it)."""
+        result = self._score(self.models.get("student_3d") if with_3d else None, max_frames)
+        event = result.as_event(self.class_names)
+        if self.config.run.eval_3d_teacher and "teacher_3d" in self.models:
+            teacher = self._score(self.models["teacher_3d"], max_frames)
+            self.models["teacher_3d"].train(self.config.method.teacher_train_mode)
+            event.update(miou_3d_teacher=teacher.miou_3d,
+                         iou_3d_teacher=dict(zip(self.class_names, teacher.iou_3d, strict=True)))
+        self._emit(self.events.write("eval", step=self.step, **event))
+        return result
+
+    def _score(self, model_3d, max_frames: int | None) -> EvalResult:
         d = self.config.data
-        model_3d = self.models.get("student_3d") if with_3d else None
         result = evaluate(self.project, self.scene_names, self.models["student_2d"],
                           model_3d, d.eval_window, d.reconstruction,
                           d.points, self.config.model.grid_size, self.device, max_frames)
         self.models["student_2d"].train()
         if "student_3d" in self.models:
             self.models["student_3d"].train()
-        self._emit(self.events.write("eval", step=self.step, **result.as_event(self.class_names)))
         return result
 
     def _emit(self, event: dict) -> None:

@@ -107,3 +107,18 @@ def test_table_and_csv(bench, tmp_path):
     with open(write_csv(results, tmp_path / "q.csv")) as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 4 and {r["variant"] for r in rows} == {"ema", "rewis3d"}
+
+
+def test_transfer_plot_only_with_scored_teachers(tmp_path):
+    from PIL import Image
+
+    from rewis3d.train.quality import VariantResult
+    from rewis3d.train.quality_report import write_transfer_plot
+
+    plain = [VariantResult("rewis3d", 0, 0.4, 0.3)]
+    assert write_transfer_plot(plain, TINY, tmp_path / "none.png") is None
+    scored = [VariantResult("rewis3d", s, 0.4, 0.3, transfer=[
+        (10, {"road": 0.5, "sky": None}, {"road": 0.7, "sky": float("nan")}),
+        (20, {"road": 0.6, "sky": 0.9}, {"road": 0.8, "sky": None})]) for s in (0, 1)]
+    path = write_transfer_plot(scored, TINY, tmp_path / "t.png")
+    assert Image.open(path).size[0] > 400

@@ -94,3 +94,21 @@ def test_a_non_finite_loss_stops_with_the_step_and_term_and_keeps_the_last_check
     run_dir = tiny_project / "runs" / "nan"
     assert latest_checkpoint(run_dir).name == "step-000002"
     assert "step 2" in str(info.value)  # names the checkpoint to resume from
+
+
+def test_scoring_the_3d_teacher_during_training_changes_nothing_learnt(tiny_project, tiny_config):
+    from safetensors.torch import load_file
+
+    from rewis3d.train.events import read_events
+
+    tiny_config.optim.steps = 2
+    plain = run_training(tiny_project, tiny_config, run="plain")
+    tiny_config.run.eval_every = 1
+    tiny_config.run.eval_3d_teacher = True
+    scored = run_training(tiny_project, tiny_config, run="scored")
+    evals = read_events(scored.run_dir, "eval")
+    assert [e["step"] for e in evals] == [1, 2]
+    assert all("iou_3d_teacher" in e and "road" in e["iou_3d_teacher"] for e in evals)
+    a = load_file(str(latest_checkpoint(plain.run_dir) / "models.safetensors"))
+    b = load_file(str(latest_checkpoint(scored.run_dir) / "models.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
