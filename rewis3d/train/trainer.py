@@ -299,7 +299,7 @@ class Trainer:
 
 
 def _num(value: torch.Tensor) -> float:
-    return float(value.detach())
+    return float(value.detach()) + 0.0  # + 0.0: a loss of "nothing labelled" logs 0.0, not -0.0
 
 
 def _to(batch: Batch, device: torch.device) -> Batch:

@@ -112,3 +112,9 @@ def test_scoring_the_3d_teacher_during_training_changes_nothing_learnt(tiny_proj
     a = load_file(str(latest_checkpoint(plain.run_dir) / "models.safetensors"))
     b = load_file(str(latest_checkpoint(scored.run_dir) / "models.safetensors"))
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_zero_loss_is_logged_as_zero_not_minus_zero():
+    """``supervised_ce`` of a batch without labels is ``logits.sum() * 0.0``: -0.0 when the sum
+    is negative, which the events showed as -0.0."""
+    assert repr(trainer_module._num(torch.tensor(-1.0) * 0.0)) == "0.0"
