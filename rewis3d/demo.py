@@ -135,13 +135,15 @@ def write_comparison_png(project: Project, scene, runs: dict[str, str], path: Pa
     from rewis3d.geometry import PropagationPreview
 
     labelled = set(scene.annotations.labelled_frames())
-    frame = next((f for f in range(scene.num_frames // 2, scene.num_frames) if f not in labelled), 0)
+    frame = next((f for f in range(scene.num_frames // 2, scene.num_frames) if f not in labelled),
+                 0)
+    shown = "held out" if frame not in labelled else "labelled"
     palette = np.full((256, 3), 255, np.uint8)
     for c in project.classes:
         palette[c.id] = c.color
     preview = PropagationPreview.from_scene(scene, scene.reconstruction("simulated"),
                                             project.num_classes)
-    panels = {f"frame {frame} (held out)": np.asarray(scene.rgb[frame]),
+    panels = {f"frame {frame} ({shown})": np.asarray(scene.rgb[frame]),
               "ground truth": palette[scene.gt[frame]]}
     panels.update({title: palette[scene.predictions(run).labels[frame]]
                    for title, run in runs.items()})
@@ -164,7 +166,13 @@ def main() -> None:
                         help="repetitions (each draws its own scenes, labels, training seed)")
     parser.add_argument("--steps", type=int, default=200, help="training steps per method")
     args = parser.parse_args()
-    run_demo(args.folder, seeds=tuple(int(s) for s in args.seeds.split(",")), steps=args.steps)
+    try:
+        seeds = tuple(int(s) for s in args.seeds.split(","))
+    except ValueError:
+        parser.error(f"--seeds: expected comma-separated integers, got {args.seeds!r}")
+    if args.steps < 1:
+        parser.error("--steps must be at least 1")
+    run_demo(args.folder, seeds=seeds, steps=args.steps)
 
 
 if __name__ == "__main__":

@@ -68,8 +68,8 @@ def train(project, preset_name, config_file, scenes, run, steps, baseline, sampl
         given = [f"--{name}" for name, value in (
             ("preset", preset_name), ("config", config_file), ("scene", scenes), ("run", run),
             ("steps", steps), ("baseline", baseline), ("sampling", sampling), ("conf", conf),
-            ("seed", seed), ("reconstruction", reconstruction), ("threads", threads))
-            if value not in (None, ())]
+            ("seed", seed), ("reconstruction", reconstruction), ("threads", threads),
+            ("allow-download", allow_download or None)) if value not in (None, ())]
         if given:
             raise InputError(f"--resume continues run {resume_run!r} with its own settings "
                              f"(runs/{resume_run}/config.yaml); drop {', '.join(given)}")
@@ -89,8 +89,11 @@ def train(project, preset_name, config_file, scenes, run, steps, baseline, sampl
         for (section, key), value in overrides.items():
             if value is not None:
                 setattr(getattr(config, section), key, value)
-        if reconstruction is None and (note := use_the_only_reconstruction(proj, config)):
-            click.echo(note, err=True)
+        default = cfg.DataConfig().reconstruction  # a name nobody chose: fall back, saying so
+        if reconstruction is None and config.data.reconstruction == default:
+            note = use_the_only_reconstruction(proj, config)  # every rank switches alike
+            if note and main:
+                click.echo(note, err=True)
     with tqdm(total=1, unit="step", dynamic_ncols=True, disable=not main) as bar:
         result = run_training(proj, config, run=run, resume=bool(resume_run),
                               hooks=[_progress_hook(bar)])

@@ -62,18 +62,17 @@ def view_aware_sample(
     """Sample ``config.budget`` points for target image ``frame`` (see module docstring)."""
     rng = rng if rng is not None else np.random.default_rng()
     n = index.num_points
+    lo, hi = int(index.frame_ptr[frame]), int(index.frame_ptr[frame + 1])
+    if config.method == "single-view":  # own points only, whatever the budget
+        return _finish(index, frame, lo + rng.permutation(hi - lo)[: config.budget])
     if config.budget >= n:
         warnings.warn(
             f"sample budget {config.budget} >= the scene's {n} points: returning every point",
             stacklevel=2,
         )
         return _finish(index, frame, rng.permutation(n), exceeds=True)
-    lo, hi = int(index.frame_ptr[frame]), int(index.frame_ptr[frame + 1])
     if config.method == "random":  # i.i.d. without replacement, in random order
         return _finish(index, frame, rng.choice(n, size=config.budget, replace=False))
-    if config.method == "single-view":
-        own = lo + rng.permutation(hi - lo)[: config.budget]
-        return _finish(index, frame, own)
     if config.method != "sphere":
         raise ValueError(f"unknown sampling method {config.method!r}: use 'sphere', 'random' "
                          "or 'single-view'")

@@ -21,12 +21,16 @@ def keep_rows(data: ReconstructionData, keep: np.ndarray) -> ReconstructionData:
 
 def confident_in_view(conf: np.ndarray, fraction: float = 0.1) -> np.ndarray:
     """The released per-view filter (``pointcloud_processing.py``): keep ``conf >=
-    percentile(conf, 100 * fraction)``. Ties at the threshold are all kept, so a view whose
-    points share one confidence (sensor depth) keeps every point."""
+    percentile(conf, 100 * fraction)``, the percentile over the finite confidences (as the
+    released code); a NaN/Inf confidence is dropped. Ties at the threshold are all kept, so a
+    view whose points share one confidence (sensor depth) keeps every point."""
     conf = np.asarray(conf)
-    if fraction <= 0 or not len(conf):
+    if fraction <= 0:
         return np.ones(len(conf), dtype=bool)
-    return conf >= np.percentile(conf, 100.0 * fraction)
+    finite = np.isfinite(conf)
+    if not finite.any():
+        return finite
+    return finite & (conf >= np.percentile(conf[finite], 100.0 * fraction))
 
 
 def drop_lowest_confidence(data: ReconstructionData, fraction: float = 0.1) -> ReconstructionData:

@@ -89,8 +89,9 @@ class Scene:
         path = self.path / "reconstructions" / name
         if not (path / "zarr.json").is_file():
             have = ", ".join(self.reconstruction_names())
-            fix = (f"choose one of those (`rewis3d train ... --reconstruction NAME`) or run "
-                   f"`rewis3d reconstruct PROJECT --scene {self.name} --name {name}`" if have else
+            fix = (f"use one of those (training: --reconstruction NAME) or make it with "
+                   f"`rewis3d reconstruct PROJECT --scene {self.name} --backend BACKEND "
+                   f"--name {name}`" if have else
                    f"run `rewis3d reconstruct PROJECT --scene {self.name}` first")
             raise StoreError(f"scene {self.name!r} has no reconstruction {name!r} "
                              f"(have: {have or 'none'}); {fix}")

@@ -30,7 +30,7 @@ class View2D:
 
     def __post_init__(self):
         if self.valid is None:
-            self.valid = torch.ones(self.labels.shape, dtype=torch.bool)
+            self.valid = torch.ones(self.labels.shape, dtype=torch.bool, device=self.labels.device)
 
     def correspondences(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(point positions (K,), flat pixel indices (K,)): one pixel per point, the first in
@@ -53,7 +53,9 @@ class View2D:
 def released_rescale_size(h: int, w: int, scale: float, distortion: float) -> tuple[int, int]:
     """The released ``RescaleAndDistort`` size: ``s_x = scale * distortion``, ``s_y = scale /
     distortion``; a height below the original is scaled back up to it (aspect kept) and the
-    width then clamped to >= the original, so the image never shrinks and crops never pad."""
+    width then clamped to >= the original. The height never shrinks; the width can (down to
+    ``distortion**2``, ~0.81, when ``scale >= distortion``), so a crop nearly as wide as the
+    frame can still pad (masked)."""
     tgt_w = max(1, round(w * scale * distortion))
     tgt_h = max(1, round(h * scale / distortion))
     if tgt_h < h:
@@ -104,9 +106,9 @@ def crop(view: View2D, top: int, left: int, size: tuple[int, int]) -> View2D:
 
 def shared_geometry(view: View2D, rng: np.random.Generator, crop_size: tuple[int, int],
                     scale: tuple[float, float], aspect: tuple[float, float]) -> View2D:
-    """Random rescale with aspect distortion (released rule: never below the original size,
-    `released_rescale_size`), h-flip (p .5) and crop: the same for both views. Only a frame
-    smaller than the crop is padded."""
+    """Random rescale with aspect distortion (released rule, `released_rescale_size`), h-flip
+    (p .5) and crop: the same for both views. Padding (``valid`` False) is rare: a frame
+    smaller than the crop, or a crop wider than ~0.81 of the frame."""
     s = rng.uniform(*scale)
     d = rng.uniform(*aspect)
     view = resize(view, released_rescale_size(*view.labels.shape, s, d))

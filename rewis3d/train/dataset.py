@@ -133,7 +133,12 @@ def _confident_rows(recon, fraction: float) -> np.ndarray:
     is dropped when the reconstruction was filtered when it was made (attrs ``drop_low_conf``,
     MapAnything's default), so the drop happens once."""
     keep = np.ones(recon.num_points, dtype=bool)
-    if fraction <= 0 or float(recon.attrs.get("drop_low_conf") or 0) > 0:
+    done = float(recon.attrs.get("drop_low_conf") or 0)
+    if done > 0 and fraction not in (0, done):
+        warnings.warn(f"reconstruction {recon.path.name!r} was filtered when it was made "
+                      f"(drop_low_conf {done}); data.conf_drop {fraction} is not applied on top",
+                      stacklevel=2)
+    if fraction <= 0 or done > 0:
         return keep
     for f in range(len(recon.frame_ptr) - 1):
         s = recon.view_slice(f)

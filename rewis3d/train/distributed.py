@@ -94,12 +94,24 @@ def barrier(ctx: Context) -> None:
         dist.barrier()
 
 
-def mean_over_ranks(stats: dict[str, float], ctx: Context) -> dict[str, float]:
-    """Average logged scalars over the ranks (what rank 0 writes covers the whole batch)."""
+def all_ranks_agree(flag: bool, ctx: Context, device: torch.device) -> bool:
+    """True when ``flag`` holds on every rank (a MIN all-reduce), so all ranks take the same
+    branch: one rank raising alone would leave the others blocked in the next all-reduce."""
+    if not ctx.enabled:
+        return flag
+    value = torch.tensor([1.0 if flag else 0.0], device=device)
+    dist.all_reduce(value, op=dist.ReduceOp.MIN)
+    return bool(value.item() > 0)
+
+
+def mean_over_ranks(stats: dict[str, float], ctx: Context,
+                    device: torch.device | None = None) -> dict[str, float]:
+    """Average logged scalars over the ranks (what rank 0 writes covers the whole batch); the
+    tensor lives on ``device`` (NCCL reduces CUDA tensors only)."""
     if not ctx.enabled or not stats:
         return stats
     keys = sorted(k for k, v in stats.items() if isinstance(v, int | float))
-    values = torch.tensor([float(stats[k]) for k in keys], dtype=torch.float64)
+    values = torch.tensor([float(stats[k]) for k in keys], dtype=torch.float64, device=device)
     dist.all_reduce(values)
     return {**stats, **{k: float(v) / ctx.world_size for k, v in zip(keys, values, strict=True)}}
 

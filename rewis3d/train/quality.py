@@ -9,8 +9,8 @@ of ``train``: what a person labelling one video gets) and *unseen clip* (every f
 variants share the labels, the steps and the 2D model, so differences are paired.
 
 A repetition's project is named by its recipe and carries it (``bench-recipe.json``); a run is
-reused only when its saved config equals the one asked for and its result was written, so a
-changed argument never reuses stale work.
+reused only when its result was written by the same ``TRAINING_VERSION`` from the same config
+(fields that change nothing learnt aside), so a changed argument never reuses stale work.
 """
 
 from __future__ import annotations
@@ -22,13 +22,16 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rewis3d.store import Project
+from rewis3d.store import InputError, Project
 from rewis3d.train import config as cfg
 from rewis3d.train.run import CONFIG_FILE, RunResult, run_training
 
 RECIPE_FILE = "bench-recipe.json"
 RESULT_FILE = "quality.json"
 RECIPE_VERSION = 2  # bump when the way a repetition is built changes
+# Bump whenever a change to the code alters what a run learns (trainer, losses, data, models,
+# sampling): results of another version are not reused. 1 = the released-code fidelity fixes.
+TRAINING_VERSION = 1
 TRAIN_SCENE, UNSEEN_SCENE = "train", "unseen"
 UNSEEN_SEED_OFFSET = 10_000
 
@@ -106,12 +109,14 @@ class VariantResult:
     seconds: float = 0.0
     # (step, 2D student IoU per class, 3D teacher IoU per class), with eval_3d_teacher
     transfer: list[tuple[int, dict, dict]] = field(default_factory=list)
+    training_version: int = TRAINING_VERSION
 
     @classmethod
     def from_json(cls, text: str) -> VariantResult:
         data = json.loads(text)
         data["curve"] = [tuple(point) for point in data["curve"]]
         data["transfer"] = [tuple(point) for point in data.get("transfer", [])]
+        data.setdefault("training_version", 1)  # written before the field existed: version 1
         return cls(**data)
 
 
@@ -158,10 +163,10 @@ def train_variant(project: Project, setting: QualitySetting, variant: str, seed:
         _ensure_sensor_depth(project)
     run = setting.run_name(variant)
     run_dir = project.runs_dir / run
-    done = run_dir / RESULT_FILE
-    if done.is_file() and _saved_config(run_dir) == config.to_dict():
-        return VariantResult.from_json(done.read_text())
-    if run_dir.exists():  # another config, or interrupted: start it again
+    reused = _reusable(run_dir, config, setting)
+    if reused is not None:
+        return reused
+    if run_dir.exists():  # another config or version, or interrupted: start it again
         shutil.rmtree(run_dir)
     result: RunResult = run_training(project, config, run=run)
     model, _ = load_student_2d(project, run)
@@ -172,6 +177,7 @@ def train_variant(project: Project, setting: QualitySetting, variant: str, seed:
                 if "iou_3d_teacher" in e]
     out = VariantResult(variant, seed, result.metrics.miou_2d, unseen.miou_2d,
                         result.metrics.iou_2d, unseen.iou_2d, curve, result.seconds, transfer)
+    done = run_dir / RESULT_FILE
     tmp = done.with_suffix(".tmp")
     tmp.write_text(json.dumps(asdict(out)))
     tmp.replace(done)
@@ -180,9 +186,33 @@ def train_variant(project: Project, setting: QualitySetting, variant: str, seed:
     return out
 
 
-def _saved_config(run_dir: Path) -> dict | None:
-    path = run_dir / CONFIG_FILE
-    return cfg.load(path, base=cfg.TrainConfig()).to_dict() if path.is_file() else None
+# Config fields that change nothing a run learns (besides float rounding for threads).
+NOT_LEARNT = {"log_every", "eval_every", "checkpoint_every", "device", "eval_3d_teacher",
+              "threads"}
+
+
+def _learnt(config: dict) -> dict:
+    return {**config, "run": {k: v for k, v in config["run"].items() if k not in NOT_LEARNT}}
+
+
+def _reusable(run_dir: Path, config: cfg.TrainConfig, setting: QualitySetting
+              ) -> VariantResult | None:
+    """The stored result of ``run_dir`` when it answers ``config`` (same learning config, same
+    training version, a learning curve / 3D-teacher scores when the setting asks for them)."""
+    done, saved = run_dir / RESULT_FILE, run_dir / CONFIG_FILE
+    if not (done.is_file() and saved.is_file()):
+        return None
+    try:
+        saved_config = cfg.load(saved, base=cfg.TrainConfig()).to_dict()
+        result = VariantResult.from_json(done.read_text())
+    except (InputError, ValueError, TypeError, KeyError):  # written by another version
+        return None
+    if (result.training_version != TRAINING_VERSION
+            or _learnt(saved_config) != _learnt(config.to_dict())
+            or (setting.eval_every and len(result.curve) < 2)
+            or (setting.eval_3d_teacher and not result.transfer)):
+        return None
+    return result
 
 
 def _ensure_sensor_depth(project: Project) -> None:

@@ -155,7 +155,7 @@ class Trainer:
         if self.with_3d:
             ema_update(self.models["teacher_3d"], self.models["student_3d"], self.step, alpha)
         stats["loss"] = float(total.detach())
-        stats = distributed.mean_over_ranks(stats, self.dist)
+        stats = distributed.mean_over_ranks(stats, self.dist, self.device)
         stats["samples_per_s"] = batch.size * self.dist.world_size / (time.perf_counter() - t0)
         self.step += 1
         return stats
@@ -202,11 +202,14 @@ class Trainer:
 
     def _check_finite(self, total: torch.Tensor, stats: dict) -> None:
         """Stop before a NaN/Inf reaches the weights: the error names the step (numbered as the
-        events and checkpoints are) and the term; the last checkpoint stays the latest."""
-        if bool(torch.isfinite(total.detach())):
+        events and checkpoints are) and the term; the last checkpoint stays the latest. Under
+        DDP every rank learns whether any rank's loss is non-finite, and all stop together."""
+        finite = bool(torch.isfinite(total.detach()))
+        if distributed.all_ranks_agree(finite, self.dist, self.device):
             return
         bad = [f"{k} is {v}" for k, v in stats.items()
-               if isinstance(v, float) and not np.isfinite(v)] or [f"loss is {float(total)}"]
+               if isinstance(v, float) and not np.isfinite(v)]
+        bad = bad or [f"loss is {float(total)}" if not finite else "on another rank"]
         try:
             step = ckpt.latest_checkpoint(self.run_dir).name.removesuffix(ckpt.ASIDE)
             last = f"the last checkpoint is step {int(step.removeprefix('step-'))}"

@@ -102,7 +102,7 @@ def test_train_reconstruction_option_and_its_errors(tiny_project, tiny_yaml):  #
     out = run("train", tiny_project, "--preset", "cpu-quick", "--config", tiny_yaml,
               "--run", "x", "--reconstruction", "nosuch")
     assert out.exit_code == 2
-    assert "no reconstruction 'nosuch' (have: simulated); choose one of those" in out.output
+    assert "no reconstruction 'nosuch' (have: simulated); use one of those" in out.output
     assert "--reconstruction NAME" in out.output
     assert not (tiny_project / "runs" / "x").exists()  # a run that never started leaves nothing
     out = run("train", tiny_project, "--preset", "cpu-quick", "--threads", "0")
@@ -112,6 +112,8 @@ def test_train_reconstruction_option_and_its_errors(tiny_project, tiny_yaml):  #
 def test_resume_refuses_settings_it_would_ignore(tiny_project):  # noqa: F811
     (tiny_project / "runs" / "r").mkdir(parents=True)
     (tiny_project / "runs" / "r" / "config.yaml").write_text("preset: cpu-quick\n")
-    out = run("train", tiny_project, "--resume", "r", "--steps", "5", "--seed", "0")
+    out = run("train", tiny_project, "--resume", "r", "--steps", "5", "--seed", "0",
+              "--allow-download")
     assert out.exit_code == 2
-    assert "with its own settings (runs/r/config.yaml); drop --steps, --seed" in out.output
+    assert ("with its own settings (runs/r/config.yaml); drop --steps, --seed, --allow-download"
+            in out.output)

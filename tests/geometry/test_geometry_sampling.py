@@ -99,3 +99,10 @@ def test_single_view_sampling_takes_only_the_images_own_points(ring_index):
                           np.random.default_rng(0))
     assert len(s.indices) == min(2000, hi - lo) and ((s.indices >= lo) & (s.indices < hi)).all()
     assert len(s.correspondences) == len(s.indices)
+
+
+def test_single_view_stays_on_its_view_when_the_budget_exceeds_the_scene(ring_index):
+    lo, hi = int(ring_index.frame_ptr[3]), int(ring_index.frame_ptr[4])
+    s = view_aware_sample(ring_index, 3, SamplingConfig(budget=10**7, method="single-view"),
+                          np.random.default_rng(0))
+    assert sorted(s.indices.tolist()) == list(range(lo, hi))

@@ -146,3 +146,13 @@ def test_mismatched_pixels_from_a_backend_leave_the_store_unchanged(tiny_project
     with pytest.raises(InputError, match=r"backend 'shifted', frame 0: pixel 0 .*outside"):
         pipeline.reconstruct_scene(tiny_project.scene("s"), "shifted")
     assert tree_snapshot(tiny_project.path) == before
+
+
+def test_a_nan_confidence_drops_that_point_not_the_view():
+    from rewis3d.reconstruct.filtering import confident_in_view
+
+    conf = np.array([1.0, 2.0, np.nan, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0])
+    keep = confident_in_view(conf, 0.1)
+    assert not keep[2] and keep.sum() == 9  # finite percentile(10) = 1.9: drops 1.0 and the NaN
+    assert not confident_in_view(np.array([np.nan, np.inf]), 0.1).any()
+    assert confident_in_view(np.array([np.nan]), 0.0).all()  # no filter asked

@@ -146,3 +146,40 @@ def test_rewis3d_with_the_3d_branch_keeps_ranks_identical(tiny_project, tiny_con
             assert torch.equal(value, ranks[1][name][key]), f"{name}.{key}"
     assert any(float(v.abs().sum()) > 0 for k, v in ranks[0]["student_3d"].items()
                if "running_mean" in k)  # BatchNorm statistics were updated
+
+
+def worker_nan_on_one_rank(rank: int, world: int, port: int, project, config, out) -> None:
+    from rewis3d.train.trainer import NonFiniteLossError, Trainer
+
+    distributed = join_group(rank, world, port)
+    try:
+        trainer = Trainer(Project.open(project), config, out / "nan")
+        real = trainer._losses
+
+        def poisoned(batch):  # only rank 1 sees a NaN, at its second step
+            total, stats = real(batch)
+            return (total * float("nan"), stats) if rank == 1 and trainer.step == 1 else (
+                total, stats)
+
+        trainer._losses = poisoned
+        try:
+            while trainer.step < STEPS:
+                trainer.train_step()
+            (out / f"nan{rank}.txt").write_text("finished")
+        except NonFiniteLossError as exc:
+            (out / f"nan{rank}.txt").write_text(f"stopped at {trainer.step}: {exc}")
+    finally:
+        distributed.teardown()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="gloo on loopback")
+def test_a_non_finite_loss_on_one_rank_stops_every_rank(tiny_project, tiny_config, tmp_path):
+    """One rank raising alone would leave the other blocked in the gradient all-reduce."""
+    config = configure(tiny_config)
+    (tmp_path / "nan").mkdir()
+    mp.start_processes(worker_nan_on_one_rank, args=(2, free_port(), tiny_project, config,
+                                                     tmp_path), nprocs=2, start_method="spawn")
+    outcome = [(tmp_path / f"nan{r}.txt").read_text() for r in range(2)]
+    assert outcome[0].startswith("stopped at 1: step 2: ") and "on another rank" in outcome[0]
+    assert outcome[1].startswith("stopped at 1: step 2: ") and "loss is nan" in outcome[1]

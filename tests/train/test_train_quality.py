@@ -69,13 +69,21 @@ def test_valid_work_is_reused_and_a_changed_argument_is_not(bench, monkeypatch):
     again = run_quality(root, [TINY], ("ema",), (0,), report=lambda s: None)
     assert again[TINY][0] == results[TINY][0]
 
+    # threads and evaluation settings change nothing learnt: reused
+    other_threads = QualitySetting(**{**TINY.__dict__, "threads": 2, "eval_every": 2})
+    assert run_quality(root, [other_threads], ("ema",), (0,), report=lambda s: None)[
+        other_threads][0].same_clip == results[TINY][0].same_clip
+
     trained = []
     monkeypatch.setattr(quality, "run_training", lambda *a, **k: trained.append(k["run"])
                         or (_ for _ in ()).throw(RuntimeError("stop")))
-    other_threads = QualitySetting(**{**TINY.__dict__, "threads": 2})  # same run name
-    with pytest.raises(RuntimeError, match="stop"):
-        run_quality(root, [other_threads], ("ema",), (0,), report=lambda s: None)
-    assert trained == [TINY.run_name("ema")]
+    scored = QualitySetting(**{**TINY.__dict__, "eval_3d_teacher": True})  # same run name
+    with pytest.raises(RuntimeError, match="stop"):  # its runs lack the 3D-teacher scores
+        run_quality(root, [scored], ("rewis3d",), (0,), report=lambda s: None)
+    monkeypatch.setattr(quality, "TRAINING_VERSION", quality.TRAINING_VERSION + 1)
+    with pytest.raises(RuntimeError, match="stop"):  # trained by another training version
+        run_quality(root, [TINY], ("ema",), (0,), report=lambda s: None)
+    assert trained == [TINY.run_name("rewis3d"), TINY.run_name("ema")]
 
     # a changed scene argument makes another project; a tampered recipe is rebuilt
     more_frames = QualitySetting(**{**TINY.__dict__, "frames": 5})
