@@ -10,8 +10,19 @@ from rewis3d.store.errors import InputError
 
 
 def _progress_hook(bar):
+    """The run's events on a tqdm bar: phase as its description, our ETA (from measured step
+    times) beside the loss; called from the progress heartbeat thread too (tqdm locks)."""
     def hook(trainer, event):
-        if event["kind"] == "step":
+        if event["kind"] == "progress":
+            bar.set_description(event["phase"] + (f" ({event['detail']})"
+                                                  if event.get("detail") else ""))
+            if event.get("total_steps"):
+                bar.total, bar.n = event["total_steps"], event["step"]
+            if "eta_s" in event:
+                bar.set_postfix_str(f"eta {_duration(event['eta_s'])}, "
+                                    f"{event['step_s']:.2f} s/step")
+            bar.refresh()
+        elif event["kind"] == "step":
             bar.total = event["total_steps"]
             bar.n = event["step"]
             bar.set_postfix(loss=f"{event['loss']:.3f}", cmc=f"{event.get('cmc_weight_2d', 0):.3f}")
@@ -20,6 +31,11 @@ def _progress_hook(bar):
             bar.write(f"step {event['step']}: 2D mIoU {100 * event['miou_2d']:.1f}"
                       + (f", 3D mIoU {100 * event['miou_3d']:.1f}" if "miou_3d" in event else ""))
     return hook
+
+
+def _duration(seconds: float) -> str:
+    minutes, s = divmod(int(round(seconds)), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{s:02d}" if minutes >= 60 else f"{minutes}:{s:02d}"
 
 
 @click.command("train")

@@ -14,6 +14,7 @@ plus the lifted labels of the labelled views, so 60M-point scenes train in bound
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,13 +77,17 @@ class Batch:
 
 
 def load_scenes(project: Project, config: DataConfig, with_3d: bool,
-                no_3d_classes: tuple[int, ...] = ()) -> list[SceneData]:
+                no_3d_classes: tuple[int, ...] = (),
+                phase: Callable[[str, str], None] | None = None) -> list[SceneData]:
     """The scenes to train on, checked: labels exist and use known classes; points exist.
-    ``no_3d_classes`` (sky) are ignore in the lifted 3D labels, as in the released code: their
+    ``phase(name, detail)`` hears where the work is (``preparing data``, ``building sampling
+    index``). ``no_3d_classes`` (sky) are ignore in the lifted 3D labels, as in the released code: their
     points are reconstruction noise, not geometry."""
     names = config.scenes or project.scene_names()
     scenes = []
     for name in names:
+        if phase:
+            phase("preparing data", f"scene {name}")
         scene = project.scene(name)
         frames = scene.annotations.labelled_frames()
         if not frames:
@@ -94,6 +99,8 @@ def load_scenes(project: Project, config: DataConfig, with_3d: bool,
         _check_class_ids(labels, project.num_classes, name)
         data = SceneData(name, frames, {f: np.asarray(scene.rgb[f]) for f in frames}, labels)
         if with_3d:
+            if phase:
+                phase("building sampling index", f"scene {name}")
             _attach_points(data, scene, config, no_3d_classes)
         scenes.append(data)
     if not scenes:

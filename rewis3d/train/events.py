@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 from pathlib import Path
 
@@ -25,13 +26,15 @@ class EventLog:
     def __init__(self, run_dir: Path, enabled: bool = True):
         self.path = run_dir / EVENTS
         self.enabled = enabled  # False on data-parallel ranks other than 0: they write nothing
+        self._lock = threading.Lock()  # the progress heartbeat writes from its own thread
 
     def write(self, kind: str, **fields) -> dict:
         event = {"kind": kind, "time": time.time(), **_finite(fields)}
         if not self.enabled:
             return event
-        with self.path.open("a") as f:
-            f.write(json.dumps(event) + "\n")
+        line = json.dumps(event) + "\n"
+        with self._lock, self.path.open("a") as f:
+            f.write(line)
             f.flush()
         return event
 

@@ -9,8 +9,11 @@ from pathlib import Path
 
 from rewis3d.models.models2d import transformers_parts
 from rewis3d.store import InputError, Project
+from rewis3d.train.events import EventLog
 from rewis3d.train.models import IMAGENET_MEAN, IMAGENET_STD
 from rewis3d.train.predict import load_student_2d
+from rewis3d.train.progress import Progress
+from rewis3d.train.run import run_dir_of
 
 
 def export_run(project: Project | str | Path, run: str, out_dir: str | Path,
@@ -19,6 +22,7 @@ def export_run(project: Project | str | Path, run: str, out_dir: str | Path,
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise InputError(f"{out} exists and is not empty; pick a new folder or pass --overwrite")
+    Progress(EventLog(run_dir_of(project, run)).write).enter("exporting")
     student, path = load_student_2d(project, run)
     model, processor = transformers_parts(student, list(IMAGENET_MEAN), list(IMAGENET_STD))
     names = [c.name for c in project.classes]

@@ -22,7 +22,9 @@ from rewis3d.train.augment3d import center_xy
 from rewis3d.train.checkpoint import latest_checkpoint, load_weights
 from rewis3d.train.config import TrainConfig
 from rewis3d.train.evaluate import predict_frame
+from rewis3d.train.events import EventLog
 from rewis3d.train.models import student_2d, student_3d
+from rewis3d.train.progress import Progress
 from rewis3d.train.run import load_run_config, run_dir_of
 
 CHUNK_SEED = 0  # the points of a view are split into chunks in a fixed random order
@@ -106,7 +108,16 @@ def predict(project: Project | str | Path, run: str, scenes: list[str] | None = 
     ``chunk_points`` bounds the points per 3D forward (default: the run's ``data.points``).
     """
     project = project if isinstance(project, Project) else Project.open(project)
-    config: TrainConfig = load_run_config(run_dir_of(project, run))
+    run_dir = run_dir_of(project, run)
+    config: TrainConfig = load_run_config(run_dir)
+    with Progress(EventLog(run_dir).write) as live:  # "predicting" events in the run's log
+        live.enter("predicting")
+        return _predict(project, run, config, scenes, frames, window, progress, with_3d,
+                        chunk_points, live)
+
+
+def _predict(project: Project, run: str, config: TrainConfig, scenes, frames, window,
+             progress, with_3d: bool, chunk_points, live: Progress) -> dict[str, int]:
     model, path = load_student_2d(project, run)
     teacher = load_teacher_3d(project, run) if with_3d else None
     window = window or config.data.eval_window
@@ -119,7 +130,8 @@ def predict(project: Project | str | Path, run: str, scenes: list[str] | None = 
                  if teacher is not None and recon_name in scene.reconstruction_names() else None)
         todo = frames if frames is not None else range(scene.num_frames)
         with scene.prediction_writer(run) as writer:
-            for f in todo:
+            for i, f in enumerate(todo):
+                live.advance(f"scene {name}: frame {i + 1}/{len(todo)}")
                 probs = predict_frame(model, scene.rgb[f], project.num_classes, window,
                                       torch.device("cpu"))
                 conf, labels = probs.max(0)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,8 +127,8 @@ def run_training(project: Project | str | Path, config: cfg.TrainConfig, run: st
     try:
         trainer = Trainer(project, config, run_dir, hooks)
     except BaseException:
-        if created and not any(run_dir.iterdir()):  # a run that never started leaves no folder
-            run_dir.rmdir()
+        if created:  # a run that never started (only its progress events) leaves no folder
+            shutil.rmtree(run_dir, ignore_errors=True)
         raise
     if resume:
         trainer.restore(latest_checkpoint(run_dir))

@@ -34,6 +34,7 @@ from rewis3d.train.losses import (
     weighted_ce,
 )
 from rewis3d.train.models import logits_2d, student_2d, student_3d
+from rewis3d.train.progress import Progress
 from rewis3d.train.schedule import cmc_weight, one_cycle_scheduler, poly_scheduler
 
 Hook = Callable[["Trainer", dict], None]
@@ -75,7 +76,12 @@ class Trainer:
         self.class_names = [c.name for c in project.classes]
         self.no_3d_classes = tuple(i for i, n in enumerate(self.class_names)
                                    if n in set(config.method.no_3d_classes))
-        scenes = load_scenes(project, config.data, self.with_3d, self.no_3d_classes)
+        self.events = EventLog(self.run_dir, enabled=self.dist.is_main)
+        self.progress = Progress(self.events.write, emit=self._emit)
+        with self.progress:  # heartbeats while the data (and the sampling index) load
+            self.progress.enter("preparing data")
+            scenes = load_scenes(project, config.data, self.with_3d, self.no_3d_classes,
+                                 phase=self.progress.enter)
         self.scene_names = [s.name for s in scenes]
         self.data = TrainingData(scenes, config.data, self.with_3d)
         self.total_steps = config.total_steps(len(self.data))
@@ -83,7 +89,6 @@ class Trainer:
         self.amp = config.optim.amp and self.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         self.step = 0
-        self.events = EventLog(self.run_dir, enabled=self.dist.is_main)
         self.shard = distributed.shard(config.data.batch_size, self.dist)
         self._build_models()
         self.nets = self._data_parallel()
@@ -226,17 +231,27 @@ class Trainer:
         r = self.config.run
         stop = min(until or self.total_steps, self.total_steps)
         result = None
+        first = self.step + 1  # the first step of this call: logged, so curves start at once
         try:
-            while self.step < stop:
-                stats = self.train_step()
-                last = self.step == self.total_steps
-                if self.step % max(r.log_every, 1) == 0 or last or self.step == stop:
-                    self._emit(self.events.write("step", step=self.step,
-                                                 total_steps=self.total_steps, **stats))
-                if ((r.eval_every and self.step % r.eval_every == 0) or last) and self.dist.is_main:
-                    result = self.evaluate(with_3d=last)
-                if (r.checkpoint_every and self.step % r.checkpoint_every == 0) or last:
-                    self.save()
+            with self.progress:
+                self.progress.enter("training")
+                while self.step < stop:
+                    self.progress.step_started(self.step, self.total_steps)
+                    stats = self.train_step()
+                    self.progress.step_done(self.step)
+                    last = self.step == self.total_steps
+                    if (self.step % max(r.log_every, 1) == 0 or self.step == first or last
+                            or self.step == stop):
+                        self._emit(self.events.write("step", step=self.step,
+                                                     total_steps=self.total_steps, **stats))
+                    if (((r.eval_every and self.step % r.eval_every == 0) or last)
+                            and self.dist.is_main):
+                        self.progress.enter("evaluating")
+                        result = self.evaluate(with_3d=last)
+                        if not last:
+                            self.progress.enter("training")
+                    if (r.checkpoint_every and self.step % r.checkpoint_every == 0) or last:
+                        self.save()
         except KeyboardInterrupt:
             self.save()
             raise
