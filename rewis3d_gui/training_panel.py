@@ -329,10 +329,32 @@ class TrainingPanel(QWidget):
             for term in LOSS_TERMS:
                 if term in event:
                     self.loss_plot.add_point(term, step, event[term])
+        elif kind == "progress":
+            self._show_progress(event)
         elif kind == "eval" and step is not None:
             for key, name in (("miou_2d", "2D"), ("miou_3d", "3D")):
                 if event.get(key) is not None:
                     self.miou_plot.add_point(name, step, 100 * event[key])
+
+    def _show_progress(self, event: dict) -> None:
+        """Phase, step and the run's own ETA (from its measured step times); a busy bar while
+        a phase has no steps (preparing data, building the sampling index, predicting)."""
+        total, step = int(event.get("total_steps") or 0), int(event.get("step") or 0)
+        phase = event.get("phase", "working")
+        if event.get("detail"):
+            phase += f" ({event['detail']})"
+        stepping = total and phase.startswith(("training", "evaluating"))
+        if stepping:
+            self.progress.setRange(0, total)
+            self.progress.setValue(step)
+        else:
+            self.progress.setRange(0, 0)
+        text = f"{self.run_name.text()}: {phase}"
+        if stepping:
+            text += f" · step {step}/{total}"
+        if event.get("eta_s") is not None and stepping:
+            text += f" · about {_duration(float(event['eta_s']))} left"
+        self.status.setText(text)
 
     def _eta(self, event: dict, step: int, total: int) -> str:
         now = float(event.get("time") or time.time())

@@ -219,3 +219,19 @@ def test_retrain_exports_then_trains_from_the_weights_then_predicts(train, dock,
     assert retrain_yaml["model"]["pretrained_2d"] == str((run_dir / "weights-2d").absolute())
     events = (Path(street_project) / "runs" / "r1-r1" / "events.jsonl").read_text()
     assert '"done"' in events
+
+
+def test_progress_events_show_phase_step_and_eta(dock):
+    panel = dock.training_panel
+    panel.run_name.setText("live")
+    panel._show_event({"kind": "progress", "phase": "building sampling index",
+                       "detail": "scene street", "step": 0, "total_steps": 0})
+    assert panel.status.text() == "live: building sampling index (scene street)"
+    assert panel.progress.maximum() == 0  # busy: no steps yet
+    panel._show_event({"kind": "progress", "phase": "training", "step": 1, "total_steps": 300,
+                       "eta_s": 754.0, "step_s": 2.52})
+    assert panel.status.text() == "live: training · step 1/300 · about 13 min left"
+    assert (panel.progress.maximum(), panel.progress.value()) == (300, 1)
+    panel._show_event({"kind": "progress", "phase": "predicting",
+                       "detail": "scene street: frame 3/24", "step": 0, "total_steps": 0})
+    assert panel.status.text() == "live: predicting (scene street: frame 3/24)"
