@@ -110,7 +110,8 @@ def test_two_gloo_ranks_match_one_process(tiny_project, tiny_config, tmp_path):
     b = torch.cat([v.double().flatten() for v in single.values()])
     assert float((a - b).norm() / b.norm()) < 0.01
     written = sorted(p.name for p in (tmp_path / "ddp").rglob("*") if p.is_file())
-    assert written == ["latest", "models.safetensors", "state.pt"]  # rank 0's checkpoint only
+    # rank 0's checkpoint and its progress events only
+    assert written == ["events.jsonl", "latest", "models.safetensors", "state.pt"]
 
 
 def worker_both_branches(rank: int, world: int, port: int, project, config, out) -> None:
