@@ -196,11 +196,13 @@ def bench() -> None:
 @click.option("--eval-every", type=click.IntRange(min=0), default=50, show_default=True,
               help="Same-clip evaluation during training (the learning curves; 0: at the end).")
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--report-only", is_flag=True,
+              help="Train nothing: report the valid results already in ROOT (others skipped).")
 @click.option("--eval-3d-teacher", is_flag=True,
               help="Also score the 3D teacher per class at every evaluation; writes "
                    "transfer-SCENE-LABELS.png (3D teacher vs 2D student IoU over training).")
 def bench_quality(root, steps, seeds, scenes, labels, variants, points, frames, eval_every,
-                  threads, eval_3d_teacher):
+                  threads, report_only, eval_3d_teacher):
     """EMA baseline vs Rewis3d vs ablations on synthetic scenes: same-clip and unseen-clip 2D
     mIoU, mean +- std over repetitions and the paired difference to EMA with a 95 % interval.
     Writes ROOT/quality.md, quality.csv, quality.png and curves.png."""
@@ -221,7 +223,10 @@ def bench_quality(root, steps, seeds, scenes, labels, variants, points, frames, 
                                eval_3d_teacher=eval_3d_teacher)
                 for kind in kinds for lab in label_kinds]
     root.mkdir(parents=True, exist_ok=True)
-    results = run_quality(root, settings, chosen, seed_list, report=click.echo)
+    results = run_quality(root, settings, chosen, seed_list, report=click.echo,
+                          train=not report_only)
+    if not any(results.values()):
+        raise InputError(f"{root}: no results to report for these settings")
     table = quality_table(results)
     (root / "quality.md").write_text(table + "\n")
     write_csv(results, root / "quality.csv")

@@ -225,13 +225,38 @@ def _ensure_sensor_depth(project: Project) -> None:
 
 
 def run_quality(root: Path, settings: list[QualitySetting], variants: tuple[str, ...],
-                seeds: tuple[int, ...], report: Callable[[str], None] = print
-                ) -> dict[QualitySetting, list[VariantResult]]:
-    """Every (setting, seed, variant); repetitions are built once and reused while valid."""
+                seeds: tuple[int, ...], report: Callable[[str], None] = print,
+                train: bool = True) -> dict[QualitySetting, list[VariantResult]]:
+    """Every (setting, seed, variant); repetitions are built once and reused while valid.
+    ``train=False`` collects the valid stored results only (the report of what exists)."""
     out: dict[QualitySetting, list[VariantResult]] = {}
     for setting in settings:
         results = out.setdefault(setting, [])
         for seed in seeds:
+            if not train:
+                results += stored_results(root, setting, variants, seed, report)
+                continue
             project = build_repetition(root, setting, seed, report)
             results += [train_variant(project, setting, v, seed, report) for v in variants]
     return out
+
+
+def stored_results(root: Path, setting: QualitySetting, variants: tuple[str, ...], seed: int,
+                   report: Callable[[str], None] = print) -> list[VariantResult]:
+    """The valid results of one repetition, without training anything."""
+    path = Path(root) / setting.project_name(seed)
+    saved = path / RECIPE_FILE
+    if not saved.is_file() or json.loads(saved.read_text()) != setting.recipe(seed):
+        report(f"{path.name}: no valid repetition; skipped")
+        return []
+    found = []
+    for variant in variants:
+        config = variant_config(cfg.preset(setting.preset), variant, seed, setting.steps,
+                                setting.points)
+        config.data.scenes = [TRAIN_SCENE]
+        result = _reusable(path / "runs" / setting.run_name(variant), config, setting)
+        if result is None:
+            report(f"{path.name}/{variant}: no valid result; skipped")
+        else:
+            found.append(result)
+    return found

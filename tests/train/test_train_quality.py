@@ -130,3 +130,20 @@ def test_transfer_plot_only_with_scored_teachers(tmp_path):
         (20, {"road": 0.6, "sky": 0.9}, {"road": 0.8, "sky": None})]) for s in (0, 1)]
     path = write_transfer_plot(scored, TINY, tmp_path / "t.png")
     assert Image.open(path).size[0] > 400
+
+
+def test_report_only_collects_what_exists_and_trains_nothing(tmp_path, monkeypatch):
+    root = tmp_path / "bq"
+    run_quality(root, [TINY], ("ema",), (0,), report=lambda s: None)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("report-only trained")
+
+    monkeypatch.setattr(quality, "run_training", no_training)
+    notes = []
+    found = run_quality(root, [TINY], ("ema", "rewis3d"), (0, 1), report=notes.append,
+                        train=False)
+    assert [(r.variant, r.seed) for r in found[TINY]] == [("ema", 0)]
+    assert any("rewis3d: no valid result" in n for n in notes)
+    assert any("seed1: no valid repetition" in n for n in notes)
+    assert not (root / TINY.project_name(1)).exists()
