@@ -33,9 +33,12 @@ class EventLog:
         if not self.enabled:
             return event
         line = json.dumps(event) + "\n"
-        with self._lock, self.path.open("a") as f:
-            f.write(line)
-            f.flush()
+        with self._lock:
+            if not self.path.parent.is_dir():  # a Trainer made outside run_training
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a") as f:
+                f.write(line)
+                f.flush()
         return event
 
     def truncate_after(self, step: int) -> None:
