@@ -107,7 +107,10 @@ def test_progress_while_responsive_then_predictions_appear(train, dock, qtbot, m
     layer = viewer.layers["r1 prediction"]
     assert layer.visible and not layer.editable
     assert set(np.unique(np.asarray(layer.data[1]))) == {2}  # fake: frame % 2 -> value + 1
-    assert "finished" in train.status.text() and train.start_button.isEnabled()
+    # the predictions panel watches the store, so the layer can appear a poll before the train
+    # panel sees the predict job end (the race behind a clean-clone failure): wait for both
+    qtbot.waitUntil(lambda: "finished" in train.status.text(), timeout=30_000)
+    assert train.start_button.isEnabled()
     assert dock.review_panel.run.currentText() == "r1"
 
 
