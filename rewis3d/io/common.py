@@ -52,18 +52,25 @@ def check_stride(stride: int) -> int:
 
 def read_rgb(path: Path) -> np.ndarray:
     """An image file as (H,W,3) uint8; grey and RGBA are converted."""
+    _, _, rgb = open_image(path, "file", "image", "re-export or delete this frame", "RGB")
+    return rgb
+
+
+def open_image(path: Path, noun: str, kind: str, fix: str,
+               mode: str | None = None) -> tuple[str, str, np.ndarray]:
+    """(format, mode, pixels) of an image file (converted to ``mode`` when given); a missing,
+    unreadable or truncated file is an InputError naming it and ``fix``."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as img:
             img.load()
-            return np.asarray(img.convert("RGB"))
+            fmt, img_mode = img.format, img.mode
+            return fmt, img_mode, np.asarray(img.convert(mode) if mode else img)
     except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
+        raise InputError(f"{path}: {noun} not found") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InputError(
-            f"{path}: unreadable or truncated image ({exc}); re-export or delete this frame"
-        ) from None
+        raise InputError(f"{path}: unreadable or truncated {kind} ({exc}); {fix}") from None
 
 
 def read_depth_png(path: Path, scale: float, invalid: Iterable[int] = (0,)) -> np.ndarray:

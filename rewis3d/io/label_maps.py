@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rewis3d.io.common import natural_key
+from rewis3d.io.common import natural_key, open_image
 from rewis3d.store.classes import IGNORE_INDEX, MAX_CLASSES, ClassInfo, default_color
 from rewis3d.store.errors import InputError
 
@@ -28,19 +28,8 @@ _NAME_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 # -- reading -------------------------------------------------------------------------------
 def read_label_png(path: Path) -> np.ndarray:
     """A PNG of class ids as (H, W) uint8/uint16: palette index, or the 8/16-bit grey value."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as img:
-            img.load()
-            fmt, mode = img.format, img.mode
-            raw = np.asarray(img)
-    except FileNotFoundError:
-        raise InputError(f"{path}: label file not found") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InputError(
-            f"{path}: unreadable or truncated PNG ({exc}); re-export it or take it out of the folder"
-        ) from None
+    fmt, mode, raw = open_image(path, "label file", "PNG",
+                                "re-export it or take it out of the folder")
     if fmt != "PNG":
         raise InputError(
             f"{path}: is a {fmt} file, not a PNG; label maps must be lossless PNGs ({fmt} "
