@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 
 import click
@@ -31,6 +33,17 @@ def _progress_hook(bar):
             bar.write(f"step {event['step']}: 2D mIoU {100 * event['miou_2d']:.1f}"
                       + (f", 3D mIoU {100 * event['miou_3d']:.1f}" if "miou_3d" in event else ""))
     return hook
+
+
+def _stopped_message(stopped, stop, project: Path) -> str:
+    """What stopped, where the work is, and the command that continues it (exit 128 + signal,
+    the shell's convention, so `train && predict` does not go on)."""
+    why = f"{stop.signal_name} received" if stop.signal_name else "stop requested"
+    if stopped.checkpoint is None:
+        return f"{why}: stopped before the first step; nothing to keep"
+    resume = f"rewis3d train {project} --resume {stopped.checkpoint.parents[1].name}"
+    return (f"{why}: stopped after step {stopped.step} of {stopped.total_steps}; checkpoint "
+            f"{stopped.checkpoint}. Continue exactly from there with: {resume}")
 
 
 def _duration(seconds: float) -> str:
@@ -77,6 +90,7 @@ def train(project, preset_name, config_file, scenes, run, steps, baseline, sampl
         run_training,
         use_the_only_reconstruction,
     )
+    from rewis3d.train.stopping import StopRequest, TrainingStopped
 
     main = distributed.init_from_env().is_main  # under torchrun, rank 0 alone reports
     proj = Project.open(project)
@@ -110,9 +124,16 @@ def train(project, preset_name, config_file, scenes, run, steps, baseline, sampl
             note = use_the_only_reconstruction(proj, config)  # every rank switches alike
             if note and main:
                 click.echo(note, err=True)
-    with tqdm(total=1, unit="step", dynamic_ncols=True, disable=not main) as bar:
-        result = run_training(proj, config, run=run, resume=bool(resume_run),
-                              hooks=[_progress_hook(bar)])
+    stop = StopRequest()
+    stop.install()  # SIGTERM (a job's cancel) or Ctrl-C: checkpoint at the next step, then exit
+    try:
+        with tqdm(total=1, unit="step", dynamic_ncols=True, disable=not main) as bar:
+            result = run_training(proj, config, run=run, resume=bool(resume_run),
+                                  hooks=[_progress_hook(bar)], stop=stop)
+    except TrainingStopped as stopped:
+        if main:
+            click.echo(_stopped_message(stopped, stop, proj.path), err=True)
+        sys.exit(128 + int(getattr(signal, stop.signal_name or "", signal.SIGTERM)))
     distributed.teardown()
     if not main:
         return

@@ -42,10 +42,12 @@ class EventLog:
         return event
 
     def truncate_after(self, step: int) -> None:
-        """Drop events past ``step`` (a resumed run rewrites them)."""
+        """Drop events past ``step`` (a resumed run rewrites them), and the ``stopped`` event
+        of the interruption being resumed: the log reads as one run."""
         if not self.enabled:
             return
-        kept = [e for e in read_events(self.path.parent) if e.get("step", 0) <= step]
+        kept = [e for e in read_events(self.path.parent)
+                if e.get("step", 0) <= step and e.get("kind") != "stopped"]
         aside = self.path.with_suffix(".tmp")  # atomic: a kill here keeps the old log whole
         aside.write_text("".join(json.dumps(e) + "\n" for e in kept))
         aside.replace(self.path)

@@ -14,6 +14,7 @@ from rewis3d.train import config as cfg
 from rewis3d.train import distributed
 from rewis3d.train.checkpoint import latest_checkpoint
 from rewis3d.train.evaluate import EvalResult
+from rewis3d.train.stopping import StopRequest
 
 CONFIG_FILE = "config.yaml"
 # Fields that may differ when resuming: they change what is logged, not what is learnt.
@@ -98,10 +99,13 @@ def _flat(d: dict, prefix=()) -> dict:
 
 
 def run_training(project: Project | str | Path, config: cfg.TrainConfig, run: str | None = None,
-                 resume: bool = False, hooks=None, until: int | None = None) -> RunResult:
+                 resume: bool = False, hooks=None, until: int | None = None,
+                 stop: StopRequest | None = None) -> RunResult:
     """Train ``config`` into ``runs/<run>``; with ``resume``, continue that run exactly.
 
-    ``until`` stops early at that step (after a checkpoint), e.g. to test resuming.
+    ``until`` stops early at that step (after a checkpoint), e.g. to test resuming; ``stop``
+    (set by a signal or another thread) ends it at the next step boundary with a checkpoint
+    and :class:`~rewis3d.train.stopping.TrainingStopped`.
     Under ``torchrun`` every rank calls this; rank 0 alone writes the run's files.
     """
     from rewis3d.train.trainer import Trainer
@@ -125,7 +129,7 @@ def run_training(project: Project | str | Path, config: cfg.TrainConfig, run: st
 
         torch.set_num_threads(config.run.threads)
     try:
-        trainer = Trainer(project, config, run_dir, hooks)
+        trainer = Trainer(project, config, run_dir, hooks, stop)
     except BaseException:
         if created:  # a run that never started (only its progress events) leaves no folder
             shutil.rmtree(run_dir, ignore_errors=True)

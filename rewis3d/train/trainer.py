@@ -36,6 +36,7 @@ from rewis3d.train.losses import (
 from rewis3d.train.models import logits_2d, student_2d, student_3d
 from rewis3d.train.progress import Progress
 from rewis3d.train.schedule import cmc_weight, one_cycle_scheduler, poly_scheduler
+from rewis3d.train.stopping import StopRequest, TrainingStopped
 
 Hook = Callable[["Trainer", dict], None]
 BLOCK_KEYWORD = "block"  # the released param_dicts keyword, for both optimisers
@@ -66,9 +67,11 @@ def pick_device(name: str) -> torch.device:
 
 class Trainer:
     def __init__(self, project: Project, config: TrainConfig, run_dir: Path,
-                 hooks: list[Hook] | None = None):
+                 hooks: list[Hook] | None = None, stop: StopRequest | None = None):
         self.project, self.config, self.run_dir = project, config, Path(run_dir)
         self.hooks = list(hooks or [])
+        self.stop = stop or StopRequest()
+        self._mid_step = False  # an interrupt inside a step would checkpoint a torn state
         self.dist = distributed.current()
         self.device = (distributed.device_for(self.dist, config.run.device)
                        or pick_device(config.run.device))
@@ -135,6 +138,7 @@ class Trainer:
 
     def train_step(self) -> dict:
         t0 = time.perf_counter()
+        self._mid_step = True
         rng = self._seed(self.step)
         batch = _to(self.data.batch(rng, self.shard), self.device)
         autocast = (torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext())
@@ -163,6 +167,7 @@ class Trainer:
         stats = distributed.mean_over_ranks(stats, self.dist, self.device)
         stats["samples_per_s"] = batch.size * self.dist.world_size / (time.perf_counter() - t0)
         self.step += 1
+        self._mid_step = False
         return stats
 
     def _losses(self, batch: Batch) -> tuple[torch.Tensor, dict]:
@@ -227,34 +232,46 @@ class Trainer:
 
     # -- loop -------------------------------------------------------------------------------
     def fit(self, until: int | None = None) -> EvalResult | None:
-        """Train to ``until`` (default: the end), logging, evaluating and checkpointing."""
+        """Train to ``until`` (default: the end), logging, evaluating and checkpointing.
+
+        A stop request (``self.stop``: a job's cancel, Ctrl-C) ends the loop after the step in
+        flight with a checkpoint and :class:`TrainingStopped`; resuming continues bit-exactly.
+        """
         r = self.config.run
         stop = min(until or self.total_steps, self.total_steps)
         result = None
         first = self.step + 1  # the first step of this call: logged, so curves start at once
+        saved: Path | None = None  # the checkpoint of the current step, if written
         try:
-            with self.progress:
+            with self.progress, self.stop.deferred():
                 self.progress.enter("training")
-                while self.step < stop:
+                while self.step < stop and not self.stop.requested:
                     self.progress.step_started(self.step, self.total_steps)
                     stats = self.train_step()
                     self.progress.step_done(self.step)
                     last = self.step == self.total_steps
                     if (self.step % max(r.log_every, 1) == 0 or self.step == first or last
-                            or self.step == stop):
+                            or self.step == stop or self.stop.requested):
                         self._emit(self.events.write("step", step=self.step,
                                                      total_steps=self.total_steps, **stats))
                     if (((r.eval_every and self.step % r.eval_every == 0) or last)
-                            and self.dist.is_main):
+                            and self.dist.is_main and not self.stop.requested):
                         self.progress.enter("evaluating")
                         result = self.evaluate(with_3d=last)
                         if not last:
                             self.progress.enter("training")
+                    saved = None
                     if (r.checkpoint_every and self.step % r.checkpoint_every == 0) or last:
-                        self.save()
+                        saved = self.save()
         except KeyboardInterrupt:
-            self.save()
+            if not self._mid_step:  # between steps the state is whole: keep it
+                self.save()
             raise
+        if self.stop.requested and self.step < self.total_steps:
+            saved = saved or self.save()
+            self._emit(self.events.write("stopped", step=self.step, total_steps=self.total_steps,
+                                         checkpoint=str(saved)))
+            raise TrainingStopped(self.step, self.total_steps, saved)
         if self.step == stop and stop < self.total_steps:
             self.save()
         return result
