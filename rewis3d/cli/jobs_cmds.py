@@ -70,7 +70,7 @@ def job_status(manager, run: str, as_json: bool) -> None:
 @jobs.command("cancel")
 @click.argument("run")
 @click.option("--grace", type=float, default=None,
-              help="Seconds between SIGTERM and SIGKILL (default 10).")
+              help="Seconds between SIGTERM and SIGKILL (default 60: a training finishes its step and writes a checkpoint).")
 @click.pass_obj
 def cancel_job(manager, run: str, grace: float | None) -> None:
     """Stop RUN's job and every process it started; resume it later with `rewis3d train --resume`."""

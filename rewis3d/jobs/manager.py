@@ -1,7 +1,7 @@
 """``JobManager``: start, list, watch, cancel, resume and re-attach to a project's background jobs.
 
-A job is a supervisor process (see ``supervisor.py``) in its own session that runs one command,
-usually ``rewis3d train PROJECT ... --run RUN``. Everything about it lives in ``runs/<run>/``
+A job is a supervisor process (see ``supervisor.py``) in its own session that runs a chain of
+commands, usually ``rewis3d train PROJECT ... --run RUN`` then ``rewis3d predict``. Everything about it lives in ``runs/<run>/``
 (job.json, log, lock, events.jsonl), so any process can find it again: a GUI that was closed and
 reopened, or ``rewis3d jobs PROJECT ...`` in a terminal. No threads: poll ``status`` and
 ``Job.poll`` from a timer.
@@ -36,6 +36,7 @@ from rewis3d.jobs.record import (
     LOCK_FILE,
     LOG_FILE,
     RUNNING,
+    STOP_GRACE_S,
     TERMINAL,
     JobRecord,
     load_record,
@@ -45,7 +46,7 @@ from rewis3d.store.errors import NotAProjectError
 from rewis3d.store.scene import check_name
 from rewis3d.store.schema import STORE_NAME
 
-DEFAULT_GRACE_S = 10.0
+DEFAULT_GRACE_S = STOP_GRACE_S
 EXITING_SUPERVISOR_WAIT_S = 5.0
 
 
@@ -91,6 +92,14 @@ class JobManager:
     # -- start -----------------------------------------------------------------------------
     def start(self, args: Sequence[str], run: str) -> Job:
         """Launch ``command + args`` as the job of ``run``; refused while ``run`` is running."""
+        return self.start_chain(run, [(str(args[0]) if args else "job", args)])
+
+    def start_chain(self, run: str, steps: Sequence[tuple[str, Sequence[str]]]) -> Job:
+        """Launch one job that runs ``command + args`` of each ``(label, args)`` in turn, the
+        next only once the one before succeeded (e.g. train, then predict). The job owns the
+        chain: it goes on with the viewer closed, and ``status`` says which step runs."""
+        if not steps:
+            raise ValueError("a job needs at least one step")
         _require_project(self.project)
         run_dir = self.run_dir(run)
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -98,7 +107,10 @@ class JobManager:
         try:
             if not self._lock(lock_fd, run_dir):
                 raise RunBusyError(self._busy_message(run))
-            record = JobRecord(run=run, command=[*self.command, *map(str, args)])
+            chain = [{"label": label, "command": [*self.command, *map(str, args)]}
+                     for label, args in steps]
+            record = JobRecord(run=run, command=chain[0]["command"], steps=chain,
+                               grace_s=self.grace_s)
             self._launch(run_dir, record, lock_fd)
         finally:
             os.close(lock_fd)  # the job holds its own copies of the locked descriptor
@@ -122,7 +134,7 @@ class JobManager:
         (run_dir / CANCEL_FILE).unlink(missing_ok=True)
         record.save(run_dir)
         supervisor = [sys.executable, "-m", "rewis3d.jobs.supervisor", str(run_dir),
-                      str(self.project), str(lock_fd), "--", *record.command]
+                      str(self.project), str(lock_fd)]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         try:
             with open(run_dir / LOG_FILE, "ab") as log:
@@ -154,13 +166,20 @@ class JobManager:
                 "run name")
 
     def resume(self, run: str, args: Sequence[str] | None = None) -> Job:
-        """Start ``run`` again, by default as ``<its subcommand> PROJECT --resume RUN``."""
+        """Start ``run`` again: by default its chain from the step it ended in, a training step
+        as ``train PROJECT --resume RUN`` (from its last checkpoint)."""
+        if args is not None:
+            return self.start(args, run)
         record = self._record(run)
-        if args is None:
-            prefix = len(self.command)
-            own = record.command[prefix:] if record.command[:prefix] == self.command else []
-            args = [own[0] if own else "train", str(self.project), "--resume", run]
-        return self.start(args, run)
+        prefix = len(self.command)
+        steps = []
+        for step in record.chain()[record.current:]:
+            command = step["command"]
+            own = command[prefix:] if command[:prefix] == self.command else []
+            if not own or own[0] == "train":
+                own = ["train", str(self.project), "--resume", run]
+            steps.append((step["label"], own))
+        return self.start_chain(run, steps)
 
     # -- observe ---------------------------------------------------------------------------
     def status(self, run: str) -> JobStatus:

@@ -26,12 +26,22 @@ JOB_FILES = (JOB_FILE, LOG_FILE, LOCK_FILE, CANCEL_FILE)
 
 QUEUED, RUNNING, FINISHED, FAILED, CANCELLED = "queued", "running", "finished", "failed", "cancelled"
 TERMINAL = (FINISHED, FAILED, CANCELLED)
+# Between SIGTERM and SIGKILL: a cancelled training finishes its step and writes a checkpoint
+# (a cpu-quick step takes 1-10 s on a loaded 2-core machine, a paper-preset step on CPU far more).
+STOP_GRACE_S = 60.0
 
 
 @dataclass
 class JobRecord:
+    """``steps`` is the chain the job runs in order (e.g. train, then predict), each
+    ``{"label": what it does, "command": [...]}``; ``command`` is the first step's.
+    ``current`` is the step running, or the one the job ended in."""
+
     run: str
     command: list[str]
+    steps: list[dict] = field(default_factory=list)
+    current: int = 0
+    grace_s: float = STOP_GRACE_S
     status: str = QUEUED
     created_at: float = field(default_factory=time.time)
     pid: int | None = None
@@ -40,6 +50,10 @@ class JobRecord:
     ended_at: float | None = None
     exit_code: int | None = None
     reason: str | None = None
+
+    def chain(self) -> list[dict]:
+        """The steps (a record written before chains existed holds one command)."""
+        return self.steps or [{"label": "job", "command": self.command}]
 
     def save(self, run_dir: Path) -> None:
         write_json_atomic(Path(run_dir) / JOB_FILE, asdict(self))

@@ -35,15 +35,24 @@ class JobStatus:
     exit_code: int | None = None
     reason: str | None = None
     log_tail: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)  # the chain's step labels
+    current: int = 0  # the step running, or the one the job ended in
 
     @property
     def done(self) -> bool:
         return self.state in TERMINAL
 
+    @property
+    def step_label(self) -> str | None:
+        return self.steps[self.current] if self.current < len(self.steps) else None
+
     def summary(self) -> str:
         """One line for a list or a status bar."""
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.created_at or 0))
-        text = f"{self.run}: {self.state} (started {when}"
+        text = f"{self.run}: {self.state}"
+        if len(self.steps) > 1:
+            text += f" in step {self.current + 1}/{len(self.steps)} ({self.step_label})"
+        text += f" (started {when}"
         text += f", pid {self.pid})" if self.state == RUNNING and self.pid else ")"
         return text + (f": {self.reason}" if self.reason and self.state != CANCELLED else "")
 
@@ -84,7 +93,8 @@ def derive_status(run_dir: Path, record: JobRecord, launched_here: bool = False)
     ):
         state, reason = FAILED, "the job was never launched (its starting process ended first)"
     status = JobStatus(record.run, state, list(record.command), record.pid, record.created_at,
-                       record.ended_at, record.exit_code, reason)
+                       record.ended_at, record.exit_code, reason,
+                       steps=[step["label"] for step in record.chain()], current=record.current)
     if state == FAILED:
         status.log_tail = read_log_tail(run_dir)
     return status
