@@ -47,11 +47,11 @@ class Rewis3dDock(QWidget):
 
     def _add_training_tabs(self) -> None:
         """Train (jobs) and Review (predictions, ranking, accept, retrain), wired together."""
-        self.training_panel = TrainingPanel(self.session)
         self.predictions_panel = PredictionsPanel(self.session)
+        self.training_panel = TrainingPanel(self.session,
+                                            load_predictions=self.predictions_panel.load_run)
         self.review_panel = ReviewPanel(self.session, retrain=self.training_panel.retrain)
         self.predictions_panel.runs_changed.connect(self.review_panel.set_runs)
-        self.training_panel.job_ended.connect(lambda *_: self.predictions_panel.refresh())
         review_tab = QWidget()
         review_layout = QVBoxLayout(review_tab)
         review_layout.addWidget(self.predictions_panel)

@@ -109,6 +109,11 @@ class PredictionsPanel(QWidget):
             self._update_choices(newest=changed[-1] if changed else None)
         return changed
 
+    def load_run(self, run: str) -> bool:
+        """Load what is new on disk; whether ``run``'s predictions are layers now."""
+        self.refresh()
+        return run in self.layers
+
     def _load(self, run: str) -> None:
         session = self.session
         prediction = session.scene.predictions(run)

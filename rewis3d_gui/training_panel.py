@@ -2,14 +2,16 @@
 
 Training runs in its own process (``rewis3d.jobs``), never in the viewer's: a QTimer polls the
 job's events and status a few times a second, so the viewer stays responsive. A job is a chain
-of steps on one run (train, then predict), so predictions appear without a manual step; a job
-that outlives the viewer is found again when the project is reopened.
+of steps on one run (train, then predict) that the job itself runs, so predictions appear
+without a manual step, also when the viewer was closed meanwhile; a job that outlives the
+viewer is found again when the project is reopened. This panel only renders the job's state.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -36,7 +38,7 @@ from rewis3d_gui.session import Session
 
 POLL_MS = 250
 LOSS_TERMS = ("loss", "sup_2d", "cons_2d", "cmc_2d", "sup_3d", "cons_3d", "cmc_3d")
-Step = tuple[list[str], str, str]  # (command arguments, run, what it does in words)
+Step = tuple[str, list[str]]  # (what it does in words, command arguments)
 
 
 def train_args(project: Path, run: str, preset: str, steps: int | None, baseline: bool,
@@ -66,14 +68,19 @@ class TrainingPanel(QWidget):
 
     job_ended = Signal(str, str)  # run, final state (finished, failed, cancelled)
 
-    def __init__(self, session: Session, parent: QWidget | None = None):
+    def __init__(self, session: Session, parent: QWidget | None = None,
+                 load_predictions: Callable[[str], bool] | None = None):
+        from rewis3d.jobs.record import STOP_GRACE_S
+
         super().__init__(parent)
         self.session = session
+        # run -> whether its predictions are now layers of the viewer (the Review tab's loader)
+        self.load_predictions = load_predictions
         self.job_command: list[str] | None = None  # None: `rewis3d` (tests use a fake worker)
-        self.cancel_grace_s = 10.0
+        self.cancel_grace_s = STOP_GRACE_S  # a cancelled training checkpoints its step first
         self.manager = None
         self.job = None
-        self.pending: list[Step] = []
+        self._step_shown: str | None = None
         self._eta_origin: tuple[float, int] | None = None  # (time, step) of the first event
         self._cancel_worker = None
         self._build_widgets()
@@ -120,8 +127,14 @@ class TrainingPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.resume_button = QPushButton("Resume")
         self.resume_button.clicked.connect(self.resume)
+        self.predict_button = QPushButton("Predict")
+        self.predict_button.setToolTip("Predict every frame with the run in the Run box "
+                                       "(its latest checkpoint) and load the result")
+        self.predict_button.clicked.connect(self.predict)
+        self.run_name.textChanged.connect(lambda _: self._update_buttons())
         buttons = QHBoxLayout()
-        for button in (self.start_button, self.cancel_button, self.resume_button):
+        for button in (self.start_button, self.cancel_button, self.resume_button,
+                       self.predict_button):
             buttons.addWidget(button)
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m steps")
@@ -181,8 +194,8 @@ class TrainingPanel(QWidget):
                               self.steps.value() or None, self.baseline.isChecked(),
                               self.sampling.currentText(), self.conf.currentText(),
                               self._overrides_file(run))
-            self.start_chain([(args, run, "training"),
-                              (predict_args(project.path, run), run, "predicting")])
+            self.start_chain(run, [("training", args),
+                                   ("predicting", predict_args(project.path, run))])
             return True
         return False
 
@@ -193,27 +206,34 @@ class TrainingPanel(QWidget):
             project = self.session.project
             if project is None or not run:
                 raise _input("choose the run to resume in the Run box")
-            self.start_chain([(["train", str(project.path), "--resume", run], run, "resuming"),
-                              (predict_args(project.path, run), run, "predicting")])
+            if _checkpoint_step(project.runs_dir / run) is None:
+                raise _input(f"run {run!r} has no checkpoint to resume from; Start trains it "
+                             "from the beginning")
+            self.start_chain(run, [("training", ["train", str(project.path), "--resume", run]),
+                                   ("predicting", predict_args(project.path, run))])
             return True
         return False
 
-    def start_chain(self, steps: list[Step]) -> None:
-        """Start the first step now; each of the others starts when the one before finishes."""
-        self.pending = list(steps)
-        self._start_next()
+    def predict(self) -> bool:
+        """Predict every frame with the run in the Run box; the result loads by itself."""
+        with self.session.user_errors("predict"):
+            run = self.run_name.text().strip()
+            project = self.session.project
+            if project is None or not run:
+                raise _input("choose a trained run in the Run box")
+            if _checkpoint_step(project.runs_dir / run) is None:
+                raise _input(f"run {run!r} has no checkpoint yet: train it first")
+            self.start_chain(run, [("predicting", predict_args(project.path, run))])
+            return True
+        return False
 
-    def _start_next(self) -> None:
-        args, run, doing = self.pending.pop(0)
-        try:
-            self.job = self._manager().start(args, run)
-        except Exception:
-            self.pending = []  # what comes after a step that did not start is moot
-            raise
+    def start_chain(self, run: str, steps: list[Step]) -> None:
+        """One job runs the steps in turn (the next once the one before succeeded)."""
+        self.job = self._manager().start_chain(run, steps)
         self.run_name.setText(run)
-        if doing == "training":
-            self._clear_plots()
-        self._follow(f"{run}: {doing}…")
+        self._step_shown = None
+        self._clear_plots()
+        self._follow(f"{run}: {steps[0][0]}…")
 
     def retrain(self, run: str) -> bool:
         """Corrections in, new run out: export ``run``'s 2D student, train from it, predict."""
@@ -228,12 +248,12 @@ class TrainingPanel(QWidget):
             weights = run_dir / "weights-2d"
             new_run = next_run_name(project.run_names(), run)
             config = retrain_config(run_dir, weights, run_dir / f"retrain-{new_run}.yaml")
-            self.start_chain([
-                (["export", str(project.path), str(weights), "--run", run, "--overwrite"], run,
-                 "exporting its 2D weights"),
-                (["train", str(project.path), "--config", str(config), "--run", new_run],
-                 new_run, "training"),
-                (predict_args(project.path, new_run), new_run, "predicting"),
+            self.start_chain(new_run, [
+                (f"exporting the 2D weights of {run}",
+                 ["export", str(project.path), str(weights), "--run", run, "--overwrite"]),
+                ("training", ["train", str(project.path), "--config", str(config),
+                              "--run", new_run]),
+                ("predicting", predict_args(project.path, new_run)),
             ])
             return True
         return False
@@ -271,8 +291,11 @@ class TrainingPanel(QWidget):
     def reattach(self) -> None:
         """On opening a project: follow its newest unfinished job, or show the last outcome."""
         self.timer.stop()
-        self.job, self.pending, self.manager = None, [], None
+        self.job, self.manager = None, None
+        self._clear_plots()
+        self._update_buttons()
         if self.session.project is None:
+            self.status.setText("No job yet.")
             return
         with self.session.user_errors("look for training jobs"):
             jobs = self._manager().list()
@@ -283,9 +306,10 @@ class TrainingPanel(QWidget):
             latest = running[-1] if running else jobs[-1]
             self.job = self.manager.attach(latest.run)
             self.run_name.setText(latest.run)
-            self._clear_plots()
+            self._step_shown = latest.step_label
             if running:
-                self._follow(f"{latest.run}: re-attached to the running job (pid {latest.pid}).")
+                self._follow(f"{latest.run}: re-attached to the running job (pid {latest.pid}"
+                             f", {latest.step_label}).")
             else:
                 self.poll()  # replay its events into the plots, show its outcome
                 self._show_end(self.job.status())
@@ -307,14 +331,13 @@ class TrainingPanel(QWidget):
         for event in events:
             self._show_event(event)
         status = self.job.status()
+        if status.step_label != self._step_shown and not status.done:
+            self._step_shown = status.step_label  # e.g. training ended, predicting began
+            self.status.setText(f"{status.run}: {status.step_label}…")
+            self.progress.setRange(0, 0)
         if not status.done:
             return
         self.timer.stop()
-        if status.state == "finished" and self.pending:
-            with self.session.user_errors(f"start {self.pending[0][2]}"):
-                self._start_next()
-                return
-        self.pending = []
         self._show_end(status)
         self.job_ended.emit(status.run, status.state)
 
@@ -370,18 +393,33 @@ class TrainingPanel(QWidget):
 
         self._set_running(False)
         if status.state == "finished":
+            self.progress.setRange(0, max(self.progress.maximum(), 1))
             self.progress.setValue(self.progress.maximum())
-            self.status.setText(f"{status.run}: finished; its predictions are in the viewer.")
-            show_info(f"Training run {status.run!r} finished; predictions loaded.")
+            if self._predictions_loaded(status):
+                self.status.setText(f"{status.run}: finished; its predictions are in the viewer "
+                                    "(Review tab).")
+                show_info(f"Run {status.run!r} finished; predictions loaded.")
+            else:
+                self.status.setText(f"{status.run}: finished.")
         elif status.state == "cancelled":
-            self.status.setText(f"{status.run}: cancelled. Resume continues from its last "
-                                "checkpoint.")
+            step = _checkpoint_step(self._manager().run_dir(status.run))
+            self.status.setText(
+                f"{status.run}: cancelled. Resume continues from its checkpoint at step {step}."
+                if step is not None and status.step_label == "training" else
+                f"{status.run}: cancelled ({status.step_label}).")
         elif status.state == "failed":
             why = error_line(status.log_tail) or status.reason or "it failed"
-            self.status.setText(f"<span style='color:#ff6b6b'>{status.run} failed: {why}</span>")
+            self.status.setText(f"<span style='color:#ff6b6b'>{status.run} failed while "
+                                f"{status.step_label}: {why}</span>")
             self.log_tail.setPlainText("\n".join(status.log_tail))
             self.log_tail.setVisible(True)
-            show_error(f"Training run {status.run!r} failed: {why}")
+            show_error(f"Run {status.run!r} failed while {status.step_label}: {why}")
+
+    def _predictions_loaded(self, status) -> bool:
+        """Whether a chain that predicted has its layers in the viewer now (not just on disk)."""
+        if "predicting" not in status.steps or self.load_predictions is None:
+            return False
+        return self.load_predictions(status.run)
 
     def _clear_plots(self) -> None:
         self.loss_plot.clear()
@@ -391,8 +429,20 @@ class TrainingPanel(QWidget):
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
-        self.resume_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        """Resume only from a checkpoint (the button says which step), Predict for any run with
+        weights, neither while a job runs."""
+        running = self.cancel_button.isEnabled()
+        project, run = self.session.project, self.run_name.text().strip()
+        run_dir = project.runs_dir / run if project is not None and run else None
+        step = _checkpoint_step(run_dir) if run_dir is not None else None
+        resumable = step is not None and step < (_total_steps(run_dir) or step + 1)
+        self.resume_button.setText(f"Resume from step {step}" if resumable else "Resume")
+        self.resume_button.setEnabled(not running and resumable)
+        self.predict_button.setEnabled(not running and step is not None)
 
     # -- cancelling ------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -401,11 +451,29 @@ class TrainingPanel(QWidget):
 
         if self.job is None:
             return
-        self.pending = []
         self.cancel_button.setEnabled(False)
         self.status.setText(f"{self.job.run}: cancelling…")
         self._cancel_worker = create_worker(self.job.cancel, self.cancel_grace_s)
         self._cancel_worker.start()
+
+
+def _checkpoint_step(run_dir: Path) -> int | None:
+    """The step of the run's latest complete checkpoint, None when it has none."""
+    from rewis3d.train.checkpoint import CheckpointError, latest_checkpoint
+
+    try:
+        name = latest_checkpoint(run_dir).name
+    except CheckpointError:
+        return None
+    return int(name.removeprefix("step-").removesuffix(".old"))
+
+
+def _total_steps(run_dir: Path) -> int | None:
+    """The run's total steps, as its events last said (None before the first step)."""
+    from rewis3d.train.events import read_events
+
+    totals = [e["total_steps"] for e in read_events(run_dir) if e.get("total_steps")]
+    return int(totals[-1]) if totals else None
 
 
 def _duration(seconds: float) -> str:

@@ -240,7 +240,7 @@ class Trainer:
         r = self.config.run
         stop = min(until or self.total_steps, self.total_steps)
         result = None
-        first = self.step + 1  # the first step of this call: logged, so curves start at once
+        first = self.step + 1  # its first 3 steps are logged: the curves start at once
         saved: Path | None = None  # the checkpoint of the current step, if written
         try:
             with self.progress, self.stop.deferred():
@@ -250,7 +250,7 @@ class Trainer:
                     stats = self.train_step()
                     self.progress.step_done(self.step)
                     last = self.step == self.total_steps
-                    if (self.step % max(r.log_every, 1) == 0 or self.step == first or last
+                    if (self.step % max(r.log_every, 1) == 0 or self.step < first + 3 or last
                             or self.step == stop or self.stop.requested):
                         self._emit(self.events.write("step", step=self.step,
                                                      total_steps=self.total_steps, **stats))

@@ -132,21 +132,26 @@ def test_cancel_ends_every_process_and_keeps_the_store_valid(train, street_proje
     qtbot.waitUntil(lambda: gone(child) and gone(supervisor), timeout=15_000)
     assert manager.status("long").state == "cancelled"
     assert Project.open(street_project).scene("street").prediction_names() == []
-    assert train.resume_button.isEnabled()
+    # the fake writes no checkpoint: nothing to resume from, and the panel does not offer it
+    assert not train.resume_button.isEnabled() and train.resume_button.text() == "Resume"
+    assert train.status.text() == "long: cancelled (training)."
 
 
-def test_reopened_widget_reattaches_to_the_running_job(train, dock, street_project, qtbot,
-                                                       monkeypatch):
+def test_reopened_widget_reattaches_and_the_chain_ends_in_loaded_predictions(
+        train, dock, street_project, qtbot, monkeypatch):
+    """The panel is rebuilt mid-training (napari closed and reopened): the job goes on through
+    predict by itself, and the new panel says the predictions are in the viewer once they are."""
     from rewis3d_gui.dock import Rewis3dDock
 
     monkeypatch.setenv("FAKE_INTERVAL", "0.05")
-    train.steps.setValue(100_000)
+    train.steps.setValue(60)
     train.run_name.setText("bg")
     assert train.start()
     qtbot.waitUntil(lambda: train.progress.value() >= 2, timeout=30_000)
     viewer = dock.session.viewer
     viewer.window.remove_dock_widget(dock)  # closing the panel leaves the job running
-    train.timer.stop()  # the old panel is gone; only the job goes on
+    train.timer.stop()  # the old panels are gone; only the job goes on
+    dock.predictions_panel.timer.stop()
     assert JobManager(street_project).status("bg").state == "running"
 
     again = Rewis3dDock(viewer)
@@ -155,13 +160,15 @@ def test_reopened_widget_reattaches_to_the_running_job(train, dock, street_proje
     again.project_panel.open_project(street_project)
     panel = again.training_panel
     assert panel.job is not None and panel.job.run == "bg" and panel.timer.isActive()
-    assert "re-attached" in panel.status.text()
+    assert "re-attached" in panel.status.text() and "training" in panel.status.text()
     qtbot.waitUntil(lambda: panel.progress.value() >= 2, timeout=10_000)  # replayed events
     seen = panel.progress.value()
     qtbot.waitUntil(lambda: panel.progress.value() > seen + 3, timeout=30_000)  # live ones
-    panel.cancel_grace_s = 1.0
-    panel.cancel()
-    qtbot.waitUntil(lambda: "cancelled" in panel.status.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: "finished" in panel.status.text(), timeout=60_000)
+    assert panel.status.text() == "bg: finished; its predictions are in the viewer (Review tab)."
+    assert "bg prediction" in viewer.layers
+    assert again.predictions_panel.layers["bg"][0] is viewer.layers["bg prediction"]
+    assert panel.predict_button.isEnabled() is False  # the fake writes no checkpoint
 
 
 def test_crash_shows_why_with_the_log_tail(train, qtbot, monkeypatch, messages):
@@ -172,8 +179,9 @@ def test_crash_shows_why_with_the_log_tail(train, qtbot, monkeypatch, messages):
     assert train.log_tail.isVisible() or not train.isVisible()
     tail = train.log_tail.toPlainText()
     assert "fake crash at step 3" in tail and "exited with code" in train.status.text()
-    assert any("Training run 'bad' failed" in m for m in messages())
-    assert train.pending == []  # predict was not started after the crash
+    assert "failed while training" in train.status.text()
+    assert any("Run 'bad' failed while training" in m for m in messages())
+    assert train.job.status().step_label == "training"  # predict was not started after it
 
 
 def test_busy_run_name_is_refused(train, street_project, qtbot, monkeypatch, messages):
@@ -196,7 +204,7 @@ def test_nothing_labelled_says_what_to_do(dock, tmp_path, street_project, messag
 
 def test_retrain_exports_then_trains_from_the_weights_then_predicts(train, dock, street_project,
                                                                    qtbot):
-    """Review > Retrain: three jobs in a chain, each started when the one before finished;
+    """Review > Retrain: one job of three steps, each started when the one before finished;
     the new run's predictions load by themselves."""
     from rewis3d.train.config import preset
 
@@ -213,10 +221,12 @@ def test_retrain_exports_then_trains_from_the_weights_then_predicts(train, dock,
     review.run.setCurrentText("r1")
     train.baseline.setChecked(True)
     assert review.retrain()
-    assert train.run_name.text() == "r1" and len(train.pending) == 2  # exporting first
+    assert train.run_name.text() == "r1-r1"
+    assert train.job.status().steps == ["exporting the 2D weights of r1", "training",
+                                        "predicting"]
     qtbot.waitUntil(lambda: "r1-r1 prediction" in viewer.layers, timeout=60_000)
-    qtbot.waitUntil(lambda: train.job is None or train.job.status().done, timeout=30_000)
-    assert not train.pending and train.run_name.text() == "r1-r1"
+    qtbot.waitUntil(lambda: "finished" in train.status.text(), timeout=30_000)
+    assert train.job.status().state == "finished"
     assert (run_dir / "weights-2d" / "config.json").is_file()
     retrain_yaml = yaml.safe_load((run_dir / "retrain-r1-r1.yaml").read_text())
     assert retrain_yaml["model"]["pretrained_2d"] == str((run_dir / "weights-2d").absolute())
