@@ -171,6 +171,7 @@ class TrainingPanel(QWidget):
     # -- starting --------------------------------------------------------------------------
     def _manager(self):
         from rewis3d.jobs import JobManager, default_command
+        from rewis3d.runtime import shared_machine_threads
 
         project = self.session.project
         if project is None:
@@ -178,7 +179,10 @@ class TrainingPanel(QWidget):
         command = self.job_command or default_command()
         if (self.manager is None or self.manager.project != Path(project.path).absolute()
                 or self.manager.command != command):
-            self.manager = JobManager(project.path, command=command, grace_s=self.cancel_grace_s)
+            # one core stays with the viewer: spinning OpenMP threads against a busy core made
+            # steps 3-4x slower (rewis3d/runtime.py)
+            self.manager = JobManager(project.path, command=command, grace_s=self.cancel_grace_s,
+                                      threads=shared_machine_threads())
         return self.manager
 
     def start(self) -> bool:

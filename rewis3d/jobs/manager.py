@@ -42,6 +42,7 @@ from rewis3d.jobs.record import (
     load_record,
 )
 from rewis3d.jobs.status import JobStatus, derive_status
+from rewis3d.runtime import thread_environment
 from rewis3d.store.errors import NotAProjectError
 from rewis3d.store.scene import check_name
 from rewis3d.store.schema import STORE_NAME
@@ -78,11 +79,14 @@ class JobManager:
     """The background jobs of one project. ``command`` is the program prefix (default: rewis3d)."""
 
     def __init__(self, project: str | Path, command: Sequence[str] | None = None,
-                 grace_s: float = DEFAULT_GRACE_S):
+                 grace_s: float = DEFAULT_GRACE_S, threads: int | None = None):
+        """``threads``: the CPU threads of the jobs' processes (default: what the environment
+        says); a GUI passes :func:`rewis3d.runtime.shared_machine_threads`."""
         self.project = Path(project).absolute()
         _require_project(self.project)
         self.command = list(command) if command else default_command()
         self.grace_s = grace_s
+        self.threads = threads
         self._launched: dict[str, subprocess.Popen] = {}
         self._last_seen: dict[str, JobRecord] = {}
 
@@ -136,6 +140,8 @@ class JobManager:
         supervisor = [sys.executable, "-m", "rewis3d.jobs.supervisor", str(run_dir),
                       str(self.project), str(lock_fd)]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if self.threads is not None:
+            env.update(thread_environment(self.threads))
         try:
             with open(run_dir / LOG_FILE, "ab") as log:
                 launcher = subprocess.Popen(
