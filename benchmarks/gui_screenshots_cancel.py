@@ -52,7 +52,9 @@ def main() -> None:
     print("mid-run:", panel.status.text())
 
     panel.cancel()
-    while "cancelling" in panel.status.text() or panel.cancel_button.isEnabled():
+    settle(app, 0.5)
+    shot("train_cancelling")
+    while panel.timer.isActive() or panel._cancel_worker.is_running:
         settle(app, 0.2)
     shot("train_cancelled")
     print("after cancel:", panel.status.text(), "|", panel.resume_button.text())

@@ -9,6 +9,10 @@ the part whose forward op created the autograd node (matched by the profiler's s
 numbers). The profiler adds overhead to every op, so the table also prints the step time
 measured without it, and the "scaled ms" column spreads that time in the profiled shares.
 Both rows of the EMA-baseline comparison come from the same process, one after the other.
+
+Last, the GFLOP of one step by network (torch's FlopCounterMode: matmuls and convolutions;
+on CPU it does not count the attention products QK^T and AV, so the 3D number is a lower
+bound): the floor of the Rewis3d/EMA ratio at equal throughput is 1 + 3D/2D.
 """
 
 from __future__ import annotations
@@ -113,7 +117,7 @@ def _nested_scopes(event):
             yield from _nested_scopes(child)
 
 
-def measure(project: Path, baseline: str, points: int, steps: int) -> tuple[float, dict, float]:
+def make_trainer(project: Path, baseline: str, points: int, run_dir: Path):
     from rewis3d.store import Project
     from rewis3d.train import preset
     from rewis3d.train.trainer import Trainer
@@ -122,8 +126,27 @@ def measure(project: Path, baseline: str, points: int, steps: int) -> tuple[floa
     config.method.baseline = baseline
     config.data.points = points
     config.method.cmc_start = 0.0  # stage 2: both CMC directions active
+    return Trainer(Project.open(project), config, run_dir)
+
+
+def step_flops(project: Path, points: int) -> dict[str, float]:
+    """GFLOP of one Rewis3d step by top-level network (students and teachers together)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
     with tempfile.TemporaryDirectory() as run_dir:
-        trainer = Trainer(Project.open(project), config, Path(run_dir))
+        trainer = make_trainer(project, "none", points, Path(run_dir))
+        trainer.train_step()
+        with FlopCounterMode(display=False) as counter:
+            trainer.train_step()
+    by_module = counter.get_flop_counts()
+    return {name: sum(by_module[module].values()) / 1e9
+            for name, module in (("2D", "SegformerForSemanticSegmentation"),
+                                 ("3D", "PTv3Segmentor"), ("all", "Global"))}
+
+
+def measure(project: Path, baseline: str, points: int, steps: int) -> tuple[float, dict, float]:
+    with tempfile.TemporaryDirectory() as run_dir:
+        trainer = make_trainer(project, baseline, points, Path(run_dir))
         trainer.train_step()  # warm-up
         plain = []
         for _ in range(steps):
@@ -175,6 +198,11 @@ def main() -> None:
             ema_s, _, _ = measure(project, "ema", args.points, args.steps)
             rw_s, times, profiled_s = measure(project, "none", args.points, args.steps)
             table(threads, ema_s, rw_s, times, profiled_s)
+        flops = step_flops(project, args.points)
+        print(f"\nGFLOP per Rewis3d step (matmuls + convolutions): 2D networks {flops['2D']:.2f}, "
+              f"3D networks >= {flops['3D']:.2f} (attention products not counted), all "
+              f"{flops['all']:.2f}; ratio floor at equal throughput 1 + 3D/2D = "
+              f"{1 + flops['3D'] / flops['2D']:.1f}")
 
 
 if __name__ == "__main__":

@@ -83,6 +83,7 @@ class TrainingPanel(QWidget):
         self._step_shown: str | None = None
         self._eta_origin: tuple[float, int] | None = None  # (time, step) of the first event
         self._cancel_worker = None
+        self._cancelling = False
         self._build_widgets()
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
@@ -319,6 +320,7 @@ class TrainingPanel(QWidget):
                 self._show_end(self.job.status())
 
     def _follow(self, text: str) -> None:
+        self._cancelling = False
         self.status.setText(text)
         self.log_tail.setVisible(False)
         self._eta_origin = None
@@ -337,7 +339,7 @@ class TrainingPanel(QWidget):
         status = self.job.status()
         if status.step_label != self._step_shown and not status.done:
             self._step_shown = status.step_label  # e.g. training ended, predicting began
-            self.status.setText(f"{status.run}: {status.step_label}…")
+            self._say(f"{status.run}: {status.step_label}…")
             self.progress.setRange(0, 0)
         if not status.done:
             return
@@ -351,8 +353,8 @@ class TrainingPanel(QWidget):
             total = int(event.get("total_steps") or step or 1)
             self.progress.setRange(0, total)
             self.progress.setValue(int(step))
-            self.status.setText(f"{self.run_name.text()}: step {step}/{total}"
-                                f"{self._eta(event, int(step), total)}")
+            self._say(f"{self.run_name.text()}: step {step}/{total}"
+                      f"{self._eta(event, int(step), total)}")
             for term in LOSS_TERMS:
                 if term in event:
                     self.loss_plot.add_point(term, step, event[term])
@@ -381,7 +383,12 @@ class TrainingPanel(QWidget):
             text += f" · step {step}/{total}"
         if event.get("eta_s") is not None and stepping:
             text += f" · about {_duration(float(event['eta_s']))} left"
-        self.status.setText(text)
+        self._say(text)
+
+    def _say(self, text: str) -> None:
+        """Live status, unless a cancel is under way (its message stays until the job ends)."""
+        if not self._cancelling:
+            self.status.setText(text)
 
     def _eta(self, event: dict, step: int, total: int) -> str:
         now = float(event.get("time") or time.time())
@@ -396,6 +403,7 @@ class TrainingPanel(QWidget):
         from napari.utils.notifications import show_error, show_info
 
         self._set_running(False)
+        self._cancelling = False
         if status.state == "finished":
             self.progress.setRange(0, max(self.progress.maximum(), 1))
             self.progress.setValue(self.progress.maximum())
@@ -456,7 +464,9 @@ class TrainingPanel(QWidget):
         if self.job is None:
             return
         self.cancel_button.setEnabled(False)
-        self.status.setText(f"{self.job.run}: cancelling…")
+        self.status.setText(f"{self.job.run}: cancelling: the step in flight finishes and is "
+                            "checkpointed, then the job stops…")
+        self._cancelling = True
         self._cancel_worker = create_worker(self.job.cancel, self.cancel_grace_s)
         self._cancel_worker.start()
 

@@ -127,6 +127,8 @@ def test_cancel_ends_every_process_and_keeps_the_store_valid(train, street_proje
     child = next(e["pid"] for e in events() if e.get("kind") == "child")
     supervisor = manager.status("long").pid
     train.cancel_button.click()
+    train._show_event({"kind": "step", "step": 7, "total_steps": 100_000})  # still arriving
+    assert "cancelling: the step in flight finishes and is checkpointed" in train.status.text()
     qtbot.waitUntil(lambda: "cancelled" in train.status.text(), timeout=30_000)
     # The supervisor records 'cancelled' just before it exits: give it that moment.
     qtbot.waitUntil(lambda: gone(child) and gone(supervisor), timeout=15_000)
