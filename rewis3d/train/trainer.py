@@ -242,20 +242,22 @@ class Trainer:
         result = None
         first = self.step + 1  # its first 3 steps are logged: the curves start at once
         saved: Path | None = None  # the checkpoint of the current step, if written
+        stopping = False
         try:
             with self.progress, self.stop.deferred():
                 self.progress.enter("training")
-                while self.step < stop and not self.stop.requested:
+                while self.step < stop and not stopping:
                     self.progress.step_started(self.step, self.total_steps)
                     stats = self.train_step()
                     self.progress.step_done(self.step)
+                    stopping = self._stop_agreed()
                     last = self.step == self.total_steps
                     if (self.step % max(r.log_every, 1) == 0 or self.step < first + 3 or last
-                            or self.step == stop or self.stop.requested):
+                            or self.step == stop or stopping):
                         self._emit(self.events.write("step", step=self.step,
                                                      total_steps=self.total_steps, **stats))
                     if (((r.eval_every and self.step % r.eval_every == 0) or last)
-                            and self.dist.is_main and not self.stop.requested):
+                            and self.dist.is_main and not stopping):
                         self.progress.enter("evaluating")
                         result = self.evaluate(with_3d=last)
                         if not last:
@@ -267,7 +269,7 @@ class Trainer:
             if not self._mid_step:  # between steps the state is whole: keep it
                 self.save()
             raise
-        if self.stop.requested and self.step < self.total_steps:
+        if stopping and self.step < self.total_steps:
             saved = saved or self.save()
             self._emit(self.events.write("stopped", step=self.step, total_steps=self.total_steps,
                                          checkpoint=str(saved)))
@@ -275,6 +277,11 @@ class Trainer:
         if self.step == stop and stop < self.total_steps:
             self.save()
         return result
+
+    def _stop_agreed(self) -> bool:
+        """A stop asked on any rank stops every rank at the same step (torchrun signals each
+        process on its own; one rank leaving alone would block the others' next all-reduce)."""
+        return not distributed.all_ranks_agree(not self.stop.requested, self.dist, self.device)
 
     def evaluate(self, max_frames: int | None = None, with_3d: bool = True) -> EvalResult:
         """2D mIoU, and the 3D student's when ``with_3d``: evaluations during a run are 2D

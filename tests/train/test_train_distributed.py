@@ -184,3 +184,40 @@ def test_a_non_finite_loss_on_one_rank_stops_every_rank(tiny_project, tiny_confi
     outcome = [(tmp_path / f"nan{r}.txt").read_text() for r in range(2)]
     assert outcome[0].startswith("stopped at 1: step 2: ") and "on another rank" in outcome[0]
     assert outcome[1].startswith("stopped at 1: step 2: ") and "loss is nan" in outcome[1]
+
+
+def worker_stop_on_one_rank(rank: int, world: int, port: int, project, config, out) -> None:
+    from rewis3d.train.stopping import StopRequest, TrainingStopped
+    from rewis3d.train.trainer import Trainer
+
+    distributed = join_group(rank, world, port)
+    try:
+        stop = StopRequest()
+
+        def cancel_rank_1_at_step_2(trainer, event):  # e.g. a SIGTERM that reached one rank
+            if rank == 1 and event["kind"] == "step" and event["step"] == 2:
+                stop.request()
+
+        trainer = Trainer(Project.open(project), config, out / "stop",
+                          hooks=[cancel_rank_1_at_step_2], stop=stop)
+        try:
+            trainer.fit()
+            (out / f"stop{rank}.txt").write_text("finished")
+        except TrainingStopped as exc:
+            (out / f"stop{rank}.txt").write_text(f"stopped at {exc.step}")
+    finally:
+        distributed.teardown()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="gloo on loopback")
+def test_a_stop_on_one_rank_stops_every_rank_at_the_same_step(tiny_project, tiny_config,
+                                                                tmp_path):
+    config = configure(tiny_config)
+    config.optim.steps = 6
+    (tmp_path / "stop").mkdir()
+    mp.start_processes(worker_stop_on_one_rank, args=(2, free_port(), tiny_project, config,
+                                                      tmp_path), nprocs=2, start_method="spawn")
+    outcome = [(tmp_path / f"stop{r}.txt").read_text() for r in range(2)]
+    assert outcome[0] == outcome[1] and outcome[0].startswith("stopped at ")
+    assert 2 <= int(outcome[0].split()[-1]) < 6
