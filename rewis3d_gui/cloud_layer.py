@@ -55,9 +55,11 @@ class CloudView:
         self.conf_limits = (float(low), float(max(high, low + 1e-6)))
         self.mode = "rgb"
         self.threshold = float(self.conf.min()) if len(self.conf) else 0.0
+        self.base_size = point_size(lod.spacing)
+        self.size_scale = 1.0
         self.layer = Points(
             to_napari_axes(points), name=f"{reconstruction.name} cloud", ndim=3,
-            size=point_size(lod.spacing), border_width=0, border_width_is_relative=False,
+            size=self.base_size, border_width=0, border_width_is_relative=False,
             border_color="transparent", shading="none",
             features={"confidence": self.conf}, face_color=self._rgba_of_rgb(),
             metadata={"reconstruction": reconstruction.name},
@@ -104,7 +106,20 @@ class CloudView:
     def set_threshold(self, threshold: float) -> None:
         """Hide points whose confidence is below ``threshold``."""
         self.threshold = threshold
-        self.layer.shown = self.conf >= threshold
+        self._draw_sizes()
+
+    def set_size_scale(self, scale: float) -> None:
+        """Draw every point ``scale`` times its automatic size (napari's own size slider
+        changes only selected points)."""
+        self.size_scale = float(scale)
+        self._draw_sizes()
+
+    def _draw_sizes(self) -> None:
+        """Hidden points get size 0: napari ignores ``shown`` when every axis is displayed
+        (the 3D view), so the filter must change what is drawn, not just the mask."""
+        shown = self.conf >= self.threshold
+        self.layer.shown = shown
+        self.layer.size = np.where(shown, self.base_size * self.size_scale, 0.0)
         self.layer.refresh()
 
     def _rgba_of_rgb(self) -> np.ndarray:

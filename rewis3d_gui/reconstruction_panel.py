@@ -12,6 +12,7 @@ from qtpy.QtCore import Qt
 from qtpy.QtGui import QColor, QLinearGradient, QPainter, QPixmap
 from qtpy.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -61,6 +62,16 @@ class ReconstructionPanel(QWidget):
         self.threshold.setRange(0, SLIDER_STEPS)
         self.threshold.valueChanged.connect(self._on_threshold)
         self.threshold_label = QLabel("")
+        self.point_size = QDoubleSpinBox()
+        self.point_size.setRange(0.25, 8.0)
+        self.point_size.setSingleStep(0.25)
+        self.point_size.setValue(1.0)
+        self.point_size.setSuffix(" ×")
+        self.point_size.setToolTip("Size of every point, relative to the automatic size that "
+                                   "closes the gaps between neighbours")
+        self.point_size.valueChanged.connect(self._on_point_size)
+        self.legend = QLabel("")
+        self.legend.setWordWrap(True)
         self.info = QLabel("")
         self.info.setWordWrap(True)
         form = QFormLayout()
@@ -68,6 +79,7 @@ class ReconstructionPanel(QWidget):
         form.addRow("Reconstruction", self.recons)
         form.addRow("Colour by", self.color_mode)
         form.addRow("Min confidence", self.threshold)
+        form.addRow("Point size", self.point_size)
         bar_row = QHBoxLayout()
         bar_row.addWidget(self.colorbar)
         bar_row.addWidget(self.colorbar_range)
@@ -78,6 +90,7 @@ class ReconstructionPanel(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.view_button)
         layout.addLayout(bar_row)
+        layout.addWidget(self.legend)
         layout.addWidget(self.threshold_label)
         layout.addWidget(self.info)
         layout.addStretch()
@@ -144,6 +157,7 @@ class ReconstructionPanel(QWidget):
             if _fits(self.session.propagation, cloud):
                 cloud.set_propagated(self.session.propagation)
             cloud.set_mode(self.color_mode.currentText())
+            cloud.set_size_scale(self.point_size.value())
             self.info.setText(f"{cloud.reconstruction.num_points:,} points, "
                               f"{len(cloud.subset):,} shown")
             return cloud
@@ -166,10 +180,10 @@ class ReconstructionPanel(QWidget):
             viewer.dims.ndisplay = 3
             self._fit_camera()
         elif self.cloud is not None and self.cloud.layer in viewer.layers:
-            viewer.layers.remove(self.cloud.layer)
-            viewer.dims.ndisplay = 2
             for layer in frame_layers:
                 layer.visible = True
+            viewer.dims.ndisplay = 2
+            viewer.layers.remove(self.cloud.layer)
             if self._frame_step is not None:
                 viewer.dims.current_step = self._frame_step
         self.view_button.blockSignals(True)
@@ -202,14 +216,25 @@ class ReconstructionPanel(QWidget):
         self._show_colorbar()
 
     def _show_colorbar(self) -> None:
-        visible = self.color_mode.currentText() == "confidence" and self.cloud is not None
-        self.colorbar.setVisible(visible)
-        self.colorbar_range.setVisible(visible)
-        if visible:
+        """What the colours mean: the confidence scale, or the classes' legend."""
+        mode = self.color_mode.currentText() if self.cloud is not None else None
+        self.colorbar.setVisible(mode == "confidence")
+        self.colorbar_range.setVisible(mode == "confidence")
+        if mode == "confidence":
             low, high = self.cloud.conf_limits
+            kind = self.cloud.reconstruction.attrs.get("conf_kind", "?")
             self.colorbar.setPixmap(_colorbar_pixmap(CONF_COLORMAP))
-            self.colorbar_range.setText(f"{low:.2f} … {high:.2f}")
+            self.colorbar_range.setText(f"{low:.2f} (unsure) … {high:.2f} (sure)")
+            self.colorbar_range.setToolTip(f"Reconstruction confidence per point ({kind}); "
+                                           "1st to 99th percentile")
+        self.legend.setVisible(mode == "label")
+        if mode == "label":
+            self.legend.setText(_legend_html(self.session.project.classes))
         self._on_threshold(self.threshold.value())
+
+    def _on_point_size(self, scale: float) -> None:
+        if self.cloud is not None:
+            self.cloud.set_size_scale(scale)
 
     def _on_threshold(self, step: int) -> None:
         if self.cloud is None:
@@ -233,11 +258,18 @@ class ReconstructionPanel(QWidget):
     def _on_classes_changed(self) -> None:
         if self.cloud is not None:
             self.cloud.set_class_colors(self.session.class_rgba())
+            self._show_colorbar()
 
 
 def _fits(preview, cloud: CloudView) -> bool:
     """Whether ``preview`` runs over the cloud's reconstruction (same number of points)."""
     return preview is not None and preview.num_points == cloud.reconstruction.num_points
+
+
+def _legend_html(classes) -> str:
+    """One coloured square and name per class, and what unlabelled points look like."""
+    items = [f"<span style='color:rgb{tuple(c.color)}'>■</span>&nbsp;{c.name}" for c in classes]
+    return "Labels: " + " &nbsp; ".join(items) + " &nbsp; (grey: unlabelled)"
 
 
 def _colorbar_pixmap(name: str, width: int = 160, height: int = 14) -> QPixmap:

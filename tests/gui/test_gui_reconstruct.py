@@ -101,7 +101,26 @@ def test_sensor_depth_then_3d_view_colour_modes_and_threshold(dock, street_proje
     panel.choose("simulated")  # noisy confidence: the threshold hides the least confident
     cloud = panel.cloud
     panel.threshold.setValue(50)
-    assert 0 < cloud.layer.shown.sum() < len(cloud.layer.shown)
+    hidden = ~cloud.layer.shown
+    assert 0 < hidden.sum() < len(hidden)
+    # what is drawn: napari's 3D slice ignores `shown`, so hidden points must be drawn at size 0
+    drawn = np.zeros(len(hidden))
+    drawn[cloud.layer._view_indices] = cloud.layer._view_size
+    assert np.all(drawn[hidden] == 0) and np.all(drawn[~hidden] > 0)
+    assert f"{int((~hidden).sum()):,} points shown" in panel.threshold_label.text()
+
+    base = drawn[~hidden][0]
+    panel.point_size.setValue(2.5)  # the panel's own size control: every shown point
+    drawn[cloud.layer._view_indices] = cloud.layer._view_size
+    np.testing.assert_allclose(drawn[~hidden], 2.5 * base)
+    assert np.all(drawn[hidden] == 0)
+
+    panel.set_color_mode("label")
+    assert not panel.legend.isHidden() and panel.colorbar.isHidden()
+    for c in session.project.classes:
+        assert c.name in panel.legend.text()
+    panel.set_color_mode("confidence")
+    assert panel.legend.isHidden() and "(unsure)" in panel.colorbar_range.text()
 
     panel.view_button.setChecked(False)
     assert viewer.dims.ndisplay == 2 and cloud.layer not in viewer.layers
@@ -114,3 +133,19 @@ def test_display_budget_subsamples_large_clouds():
     idx = display_subset(2_000_000, 100_000)
     assert len(idx) == 100_000 and np.all(np.diff(idx) > 0)
     np.testing.assert_array_equal(display_subset(10, 100), np.arange(10))
+
+
+def test_entering_and_leaving_3d_five_times_in_a_drawn_window(street_project):
+    """Show 3D view / Back to frames five times with the window drawn by software GL; leaving
+    3D used to crash vispy in glDrawArrays (frames hidden, cloud removed, then ndisplay = 2)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).with_name("toggle_3d_view.py")
+    result = subprocess.run([sys.executable, str(script), str(street_project), "5"],
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONFAULTHANDLER": "1"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "round 5 ok" in result.stdout
