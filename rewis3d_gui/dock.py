@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qtpy.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from rewis3d_gui.annotate_panel import AnnotatePanel
 from rewis3d_gui.classes_panel import ClassesPanel
@@ -42,8 +42,34 @@ class Rewis3dDock(QWidget):
         self._add_training_tabs()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._error_line())
         layout.addWidget(self.tabs)
         self.session.scene_changed.connect(lambda: self.tabs.setCurrentIndex(1))
+
+    def _error_line(self) -> QWidget:
+        """The last error, above every tab, until an action succeeds or it is dismissed: a
+        toast alone is gone in a second or two."""
+        self.error_label = QLabel("")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #ff6b6b")
+        dismiss = QToolButton()
+        dismiss.setText("✕")
+        dismiss.setToolTip("Dismiss")
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(4, 2, 4, 2)
+        row.addWidget(self.error_label, 1)
+        row.addWidget(dismiss)
+        box.setVisible(False)
+        self.error_box = box
+
+        def show(message: str) -> None:
+            self.error_label.setText(message)
+            box.setVisible(bool(message))
+
+        self.session.error_changed.connect(show)
+        dismiss.clicked.connect(lambda: show(""))
+        return box
 
     def _add_training_tabs(self) -> None:
         """Train (jobs) and Review (predictions, ranking, accept, retrain), wired together."""

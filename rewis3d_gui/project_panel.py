@@ -21,6 +21,8 @@ from qtpy.QtWidgets import (
 from rewis3d_gui.background import run_in_background
 from rewis3d_gui.session import Session
 
+VIDEO_PATTERNS = "*.mp4 *.mov *.avi *.mkv *.webm *.m4v"
+
 
 class ProjectPanel(QWidget):
     """Where a project comes from, and which of its scenes the viewer shows."""
@@ -45,7 +47,8 @@ class ProjectPanel(QWidget):
         from rewis3d.io import READERS
 
         self.import_format = QComboBox()
-        self.import_format.addItems(sorted(READERS))
+        self.import_format.addItems(list(READERS))  # images first, then video, RGB-D formats
+        self.import_format.setCurrentText("images")
         self.import_scene = QLineEdit()
         self.import_scene.setPlaceholderText("new scene name")
         import_button = QPushButton("Import frames…")
@@ -130,7 +133,12 @@ class ProjectPanel(QWidget):
             self.session.create_project(path, [n.strip() for n in names.split(",") if n.strip()])
 
     def _choose_import_source(self) -> None:
-        source = QFileDialog.getExistingDirectory(self, "Folder (or video) to import")
+        """A video is a file, every other format a folder: the picker asks for the right one."""
+        if self.import_format.currentText() == "video":
+            source, _ = QFileDialog.getOpenFileName(
+                self, "Video to import", "", f"Videos ({VIDEO_PATTERNS});;All files (*)")
+        else:
+            source = QFileDialog.getExistingDirectory(self, "Folder to import")
         if source:
             self.import_frames(self.import_format.currentText(), source,
-                               self.import_scene.text().strip() or Path(source).name)
+                               self.import_scene.text().strip() or Path(source).stem)

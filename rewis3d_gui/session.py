@@ -34,6 +34,7 @@ class Session:
     stroke_saved = Signal(int, object)  # frame, its (H, W) store labels after the stroke
     reconstruction_changed = Signal(object)  # name or None
     propagation_changed = Signal(object)  # the PropagationPreview (labels per point), or None
+    error_changed = Signal(str)  # the last failed action's message; "" once an action succeeds
 
     def __init__(self, viewer: napari.Viewer):
         self.viewer = viewer
@@ -45,24 +46,34 @@ class Session:
         self.propagation = None  # the live PropagationPreview over that reconstruction, or None
         self.colored_layers: list = []  # Labels layers that must follow the class colours
         self._adding_layers = False
+        self.last_error = ""
         viewer.layers.events.inserted.connect(self._adopt_reader_layers)
 
     # -- errors ----------------------------------------------------------------------------
     @contextlib.contextmanager
     def user_errors(self, doing: str) -> Iterator[None]:
-        """Show expected failures as a notification, never as a traceback dialog."""
+        """Show expected failures as a notification, never as a traceback dialog, and keep
+        the message in ``last_error`` (the dock's error line) until an action succeeds."""
         try:
             yield
         except (Rewis3dError, OSError, ValueError) as exc:
             from napari.utils.notifications import show_error
 
-            show_error(f"Could not {doing}: {exc}")
+            self._set_error(f"Could not {doing}: {exc}")
+            show_error(self.last_error)
+        else:
+            self._set_error("")
+
+    def _set_error(self, message: str) -> None:
+        if message != self.last_error:
+            self.last_error = message
+            self.error_changed.emit(message)
 
     # -- project and scene -----------------------------------------------------------------
     def open_project(self, path: str | Path, scene: str | None = None) -> bool:
         """Open the project at ``path`` and show ``scene`` (default: its first scene)."""
         with self.user_errors(f"open {path}"):
-            project = Project.open(path)
+            project = _open_in_gui(path)
             self._set_project(project)
             names = project.scene_names()
             if names:
@@ -209,3 +220,16 @@ class Session:
         """Re-read the annotations from the store into the labels layer."""
         if self.scene is not None and self.labels_layer is not None:
             self.labels_layer.data = labels_to_layer(self.scene.annotations.labels[:])
+
+
+def _open_in_gui(path: str | Path) -> Project:
+    """``Project.open``, with advice in the panel's own words for a folder that is no project."""
+    from rewis3d.store import InputError, NotAProjectError
+
+    try:
+        return Project.open(path)
+    except NotAProjectError:
+        raise InputError(
+            f"{path} is not a Rewis3d project (a project folder holds rewis3d.zarr). Pick the "
+            "project folder itself, or make one with New… in the Project tab and add a video "
+            "or an image folder to it with Import frames…") from None

@@ -250,14 +250,13 @@ class Trainer:
                     self.progress.step_started(self.step, self.total_steps)
                     stats = self.train_step()
                     self.progress.step_done(self.step)
-                    stopping = self._stop_agreed()
                     last = self.step == self.total_steps
                     if (self.step % max(r.log_every, 1) == 0 or self.step < first + 3 or last
-                            or self.step == stop or stopping):
+                            or self.step == stop):
                         self._emit(self.events.write("step", step=self.step,
                                                      total_steps=self.total_steps, **stats))
                     if (((r.eval_every and self.step % r.eval_every == 0) or last)
-                            and self.dist.is_main and not stopping):
+                            and self.dist.is_main and not self.stop.requested):
                         self.progress.enter("evaluating")
                         result = self.evaluate(with_3d=last)
                         if not last:
@@ -265,6 +264,7 @@ class Trainer:
                     saved = None
                     if (r.checkpoint_every and self.step % r.checkpoint_every == 0) or last:
                         saved = self.save()
+                    stopping = self._stop_agreed()  # after the hooks: they may ask too
         except KeyboardInterrupt:
             if not self._mid_step:  # between steps the state is whole: keep it
                 self.save()

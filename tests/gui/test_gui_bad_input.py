@@ -23,7 +23,21 @@ def test_folder_that_is_not_a_project(dock, tmp_path, messages):
     (tmp_path / "photos").mkdir()
     assert not dock.project_panel.open_project(tmp_path / "photos")
     assert dock.session.project is None and len(dock.session.viewer.layers) == 0
-    assert any("is not a Rewis3d project" in m for m in messages())
+    message = next(m for m in messages() if "is not a Rewis3d project" in m)
+    assert "New… in the Project tab" in message and "Import frames…" in message
+    assert "rewis3d sample" not in message  # the panel's own actions, not CLI commands
+
+
+def test_the_last_error_stays_above_the_tabs_until_an_action_succeeds(dock, tmp_path,
+                                                                     street_project):
+    (tmp_path / "photos").mkdir()
+    dock.project_panel.open_project(tmp_path / "photos")
+    assert not dock.error_box.isHidden()
+    assert dock.error_label.text().startswith(f"Could not open {tmp_path / 'photos'}: ")
+    dock.tabs.setCurrentIndex(dock.tabs.count() - 1)  # still there on another tab
+    assert not dock.error_box.isHidden()
+    assert dock.project_panel.open_project(street_project)
+    assert dock.error_box.isHidden() and dock.session.last_error == ""
 
 
 def test_project_from_a_newer_schema(dock, street_project, messages):

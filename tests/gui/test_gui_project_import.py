@@ -44,3 +44,23 @@ def test_import_of_a_broken_source_changes_nothing(dock, tmp_path, qtbot):
 
 def test_import_without_a_project_is_refused(dock, tmp_path):
     assert dock.project_panel.import_frames("7scenes", tmp_path, "k") is None
+
+
+def test_import_picks_a_file_for_video_and_a_folder_otherwise(dock, tmp_path, monkeypatch):
+    from qtpy.QtWidgets import QFileDialog
+
+    panel = dock.project_panel
+    assert panel.import_format.currentText() == "images"  # the most common source first
+    asked, imported = [], []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda *a, **k: (asked.append("file") or str(tmp_path / "clip.mp4"), ""))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        lambda *a, **k: asked.append("folder") or str(tmp_path / "frames"))
+    monkeypatch.setattr(panel, "import_frames", lambda *args: imported.append(args))
+    panel.import_format.setCurrentText("video")
+    panel._choose_import_source()
+    panel.import_format.setCurrentText("images")
+    panel._choose_import_source()
+    assert asked == ["file", "folder"]
+    assert imported == [("video", str(tmp_path / "clip.mp4"), "clip"),
+                        ("images", str(tmp_path / "frames"), "frames")]

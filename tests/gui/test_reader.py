@@ -13,6 +13,21 @@ def test_reader_refuses_other_folders(tmp_path):
     assert get_reader(str(tmp_path)) is None
 
 
+def test_reader_claims_folders_only(tmp_path, tiny_project):
+    """Ordinary files get no 'choose a reader' dialog because of us; folders still can."""
+    from npe2 import PluginManager
+
+    image = tmp_path / "photo.png"
+    image.write_bytes(b"")
+
+    def ours(path):
+        return [r.command for r in PluginManager.instance().iter_compatible_readers([path])
+                if r.command.startswith("rewis3d.")]
+
+    assert ours(str(image)) == []
+    assert ours(str(tiny_project.path)) == ["rewis3d.get_reader"]
+
+
 def test_open_project_in_viewer(make_napari_viewer, tiny_project):
     tiny_project.scene("s").annotations.add_stroke(1, 2, np.array([[3, 4]]))
     viewer = make_napari_viewer()
