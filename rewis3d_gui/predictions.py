@@ -85,6 +85,7 @@ class PredictionsPanel(QWidget):
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
         session.scene_changed.connect(self._on_scene_changed)
+        session.project_changed.connect(self._on_scene_changed)  # New…/Open…: drop the old runs
         session.classes_changed.connect(self._recolor)
 
     # -- loading ---------------------------------------------------------------------------

@@ -92,6 +92,7 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.info)
         layout.addStretch(1)
         session.scene_changed.connect(self._on_scene_changed)
+        session.project_changed.connect(self._on_project_changed)
 
     def set_runs(self, runs: list[str]) -> None:
         """The runs that have predictions (from the predictions panel); re-rank the chosen one."""
@@ -201,8 +202,15 @@ class ReviewPanel(QWidget):
             return False
         return self.retrain_with(run)
 
+    def _on_project_changed(self) -> None:
+        """Another project: none of this one's runs, rankings or regions may stay."""
+        for combo in (self.run, self.compare):
+            combo.clear()
+        self._on_scene_changed()
+
     def _on_scene_changed(self) -> None:
         if self.region_layer is not None and self.region_layer in self.session.viewer.layers:
             self.session.viewer.layers.remove(self.region_layer)
         self.region_layer, self.seen, self.ranking = None, set(), []
         self.frames.clear()
+        self.info.setText("")

@@ -165,9 +165,12 @@ class TrainingPanel(QWidget):
         """Show the preset's own CMC weights, so an untouched box means 'as the preset'."""
         from rewis3d.train.config import preset
 
-        method = preset(name).method
-        self.lambda_2d.setValue(method.lambda_2d)
-        self.lambda_3d.setValue(method.lambda_3d)
+        config = preset(name)
+        self.lambda_2d.setValue(config.method.lambda_2d)
+        self.lambda_3d.setValue(config.method.lambda_3d)
+        length = (f"{config.optim.steps} steps" if config.optim.steps
+                  else f"{config.optim.epochs} epochs")
+        self.steps.setSpecialValueText(f"preset ({length})")
 
     # -- starting --------------------------------------------------------------------------
     def _manager(self):
@@ -257,11 +260,15 @@ class TrainingPanel(QWidget):
                 (f"exporting the 2D weights of {run}",
                  ["export", str(project.path), str(weights), "--run", run, "--overwrite"]),
                 ("training", ["train", str(project.path), "--config", str(config),
-                              "--run", new_run]),
+                              "--run", new_run, *self._steps_args()]),
                 ("predicting", predict_args(project.path, new_run)),
             ])
             return True
         return False
+
+    def _steps_args(self) -> list[str]:
+        """The Steps box, when it is not 'preset' (0)."""
+        return ["--steps", str(self.steps.value())] if self.steps.value() else []
 
     def _check_trainable(self) -> None:
         """Say what to do before starting a job that would fail at once."""

@@ -63,3 +63,19 @@ def test_rank_toggle_and_accept_a_region(dock, street_project, qtbot):
     # Rewritten predictions of a run reload into the same layer.
     write_prediction(street_project, "ema", lambda f: 0.9, class_id=3)
     qtbot.waitUntil(lambda: (viewer.layers["ema prediction"].data[0] == 4).all(), timeout=5_000)
+
+
+def test_a_new_project_leaves_nothing_of_the_old_one(dock, street_project, tmp_path, qtbot):
+    dock.project_panel.open_project(street_project)
+    viewer = dock.session.viewer
+    write_prediction(street_project, "old", lambda f: 0.5, class_id=1)
+    qtbot.waitUntil(lambda: "old prediction" in viewer.layers, timeout=5_000)
+    review = dock.review_panel
+    qtbot.waitUntil(lambda: bool(review.ranking), timeout=5_000)
+    assert "ranked" in review.info.text()
+    review.brush_region()
+
+    assert dock.session.create_project(tmp_path / "fresh", ["a", "b"])
+    assert [layer.name for layer in viewer.layers] == []  # no prediction, confidence, region
+    assert review.run.count() == 0 and review.frames.count() == 0 and review.info.text() == ""
+    assert dock.predictions_panel.layers == {}

@@ -222,7 +222,12 @@ def test_retrain_exports_then_trains_from_the_weights_then_predicts(train, dock,
     qtbot.waitUntil(lambda: review.run.findText("r1") >= 0, timeout=10_000)
     review.run.setCurrentText("r1")
     train.baseline.setChecked(True)
+    assert train.steps.value() == 20 and train.steps.specialValueText() == "preset (300 steps)"
     assert review.retrain()
+    train_step = train.job.status().steps.index("training")
+    record = JobManager(street_project).run_dir("r1-r1") / "job.json"
+    assert ["--steps", "20"] == yaml.safe_load(record.read_text())["steps"][train_step][
+        "command"][-2:]  # the Steps box counts for a retrain too
     assert train.run_name.text() == "r1-r1"
     assert train.job.status().steps == ["exporting the 2D weights of r1", "training",
                                         "predicting"]
