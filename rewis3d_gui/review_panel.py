@@ -27,6 +27,8 @@ from rewis3d_gui.session import Session
 NO_COMPARISON = "(none)"
 REGION_NAME = "review region"
 REGION_COLORS = {None: (0, 0, 0, 0), 0: (0, 0, 0, 0), 1: (1.0, 0.9, 0.1, 1.0)}  # bright yellow
+ACCEPTED_NAME = "accepted regions"
+ACCEPTED_COLORS = {None: (0, 0, 0, 0), 0: (0, 0, 0, 0), 1: (0.1, 0.95, 1.0, 1.0)}  # cyan outline
 HEADING = "<b>Review</b>: most uncertain frames first, by "
 
 
@@ -55,6 +57,7 @@ class ReviewPanel(QWidget):
         self.ranking = []
         self.seen: set[int] = set()
         self.region_layer = None
+        self.accepted_layer = None  # outlines of what was accepted in this scene
         self.run = QComboBox()
         self.compare = QComboBox()
         self.compare.addItem(NO_COMPARISON)
@@ -187,6 +190,7 @@ class ReviewPanel(QWidget):
             accepted = accept_prediction(session.scene, run, frame, region)
             self.region_layer.data[frame] = 0
             self.region_layer.refresh()
+            self._outline_accepted(frame, region)
             session.reload_labels()
             session.stroke_saved.emit(frame, session.scene.annotations.frame(frame))
             names = {c.id: c.name for c in session.project.classes}
@@ -194,6 +198,23 @@ class ReviewPanel(QWidget):
                 f"{n} px {names.get(c, c)}" for c, n in accepted.items()) + ".")
             return accepted
         return {}
+
+    def _outline_accepted(self, frame: int, region: np.ndarray) -> None:
+        """Accepted pixels take the prediction's colours, so over the prediction they vanish:
+        an outline in one bright colour shows what was accepted."""
+        from napari.utils.colormaps import DirectLabelColormap
+
+        viewer = self.session.viewer
+        if self.accepted_layer is None or self.accepted_layer not in viewer.layers:
+            shape = (self.session.scene.num_frames, *self.session.scene.image_size)
+            self.accepted_layer = viewer.add_labels(
+                np.zeros(shape, np.uint8), name=ACCEPTED_NAME, opacity=1.0,
+                colormap=DirectLabelColormap(color_dict=ACCEPTED_COLORS))
+            self.accepted_layer.contour = 2
+            self.accepted_layer.editable = False
+        self.accepted_layer.data[frame][region] = 1
+        self.accepted_layer.refresh()
+        viewer.layers.selection.active = self.region_layer
 
     def retrain(self) -> bool:
         run = self.run.currentText()
@@ -209,8 +230,10 @@ class ReviewPanel(QWidget):
         self._on_scene_changed()
 
     def _on_scene_changed(self) -> None:
-        if self.region_layer is not None and self.region_layer in self.session.viewer.layers:
-            self.session.viewer.layers.remove(self.region_layer)
-        self.region_layer, self.seen, self.ranking = None, set(), []
+        for layer in (self.region_layer, self.accepted_layer):
+            if layer is not None and layer in self.session.viewer.layers:
+                self.session.viewer.layers.remove(layer)
+        self.region_layer = self.accepted_layer = None
+        self.seen, self.ranking = set(), []
         self.frames.clear()
         self.info.setText("")

@@ -10,11 +10,12 @@ from rewis3d.store.errors import StoreValidationError
 IGNORE_INDEX = 255
 MAX_CLASSES = 255
 
-# A palette with well separated hues; classes beyond it get generated colours.
+# A palette with well separated hues and no greys (a grey label vanishes on concrete, asphalt
+# and facades); classes beyond it get generated colours. Cityscapes-like where that holds.
 _PALETTE = [
-    (128, 64, 128), (244, 35, 232), (70, 70, 70), (0, 0, 142), (107, 142, 35),
-    (153, 153, 153), (70, 130, 180), (220, 20, 60), (250, 170, 30), (152, 251, 152),
-    (102, 102, 156), (190, 153, 153), (220, 220, 0), (255, 0, 0), (0, 60, 100),
+    (128, 64, 128), (244, 35, 232), (255, 104, 0), (0, 0, 142), (107, 142, 35),
+    (0, 170, 150), (70, 130, 180), (220, 20, 60), (250, 170, 30), (152, 251, 152),
+    (102, 102, 156), (0, 150, 255), (220, 220, 0), (255, 0, 0), (0, 60, 100),
     (119, 11, 32),
 ]
 

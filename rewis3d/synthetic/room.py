@@ -15,7 +15,7 @@ from rewis3d.synthetic.meshes import MeshBuilder
 
 CLASSES = [
     ("floor", (140, 86, 75)),
-    ("wall", (174, 199, 232)),
+    ("wall", (140, 180, 235)),
     ("ceiling", (255, 152, 150)),
     ("table", (255, 127, 14)),
     ("chair", (44, 160, 44)),

@@ -16,10 +16,10 @@ from rewis3d.synthetic.meshes import MeshBuilder
 CLASSES = [
     ("road", (128, 64, 128)),
     ("sidewalk", (244, 35, 232)),
-    ("building", (70, 70, 70)),
+    ("building", (255, 104, 0)),  # not Cityscapes' grey: it vanished on grey facades
     ("vehicle", (0, 0, 142)),
     ("vegetation", (107, 142, 35)),
-    ("pole", (153, 153, 153)),
+    ("pole", (0, 170, 150)),
     ("sky", (70, 130, 180)),
 ]
 ROAD, SIDEWALK, BUILDING, VEHICLE, VEGETATION, POLE, SKY = range(7)

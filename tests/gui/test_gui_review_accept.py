@@ -59,6 +59,10 @@ def test_rank_toggle_and_accept_a_region(dock, street_project, qtbot):
     assert ACCEPT_TOOL in journal
     assert (session.labels_layer.data[2, 10:20, 5:30] == 3).all()  # the viewer shows it too
     assert not review.region_layer.data[2].any()
+    outline = viewer.layers["accepted regions"]  # accepted pixels look like the prediction
+    assert outline.contour > 0 and not outline.editable
+    assert (np.asarray(outline.data[2]) > 0).sum() == 250 and not np.asarray(outline.data[1]).any()
+    assert viewer.layers.selection.active is review.region_layer  # painting goes on
 
     # Rewritten predictions of a run reload into the same layer.
     write_prediction(street_project, "ema", lambda f: 0.9, class_id=3)
@@ -76,6 +80,6 @@ def test_a_new_project_leaves_nothing_of_the_old_one(dock, street_project, tmp_p
     review.brush_region()
 
     assert dock.session.create_project(tmp_path / "fresh", ["a", "b"])
-    assert [layer.name for layer in viewer.layers] == []  # no prediction, confidence, region
+    assert [layer.name for layer in viewer.layers] == []  # no prediction, region, outline
     assert review.run.count() == 0 and review.frames.count() == 0 and review.info.text() == ""
     assert dock.predictions_panel.layers == {}
