@@ -36,7 +36,7 @@ def main() -> None:
             scribble_along(session.labels_layer, frame, gt, class_id, rng)
 
     panel = dock.training_panel
-    dock.tabs.setCurrentWidget(panel)
+    dock.show_panel(panel)
     panel.run_name.setText("rewis3d-1")
     panel.start()
     run_dir = project / "runs" / "rewis3d-1"

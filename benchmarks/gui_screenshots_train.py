@@ -92,7 +92,7 @@ def main() -> None:
 
     panel = dock.training_panel
     panel.job_command = [sys.executable, str(Path(__file__).resolve()), "--worker"]
-    dock.tabs.setCurrentWidget(panel)
+    dock.show_panel(panel)
     panel.steps.setValue(300)
     panel.run_name.setText("rewis3d-1")
     panel.start()

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qtpy.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QToolButton, QVBoxLayout, QWidget
+from qtpy.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from rewis3d_gui.annotate_panel import AnnotatePanel
 from rewis3d_gui.classes_panel import ClassesPanel
@@ -36,15 +44,22 @@ class Rewis3dDock(QWidget):
         for panel in (self.classes_panel, self.annotate_panel, self.preview_panel):
             label_layout.addWidget(panel)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.project_panel, "Project")
-        self.tabs.addTab(label_tab, "Label")
-        self.tabs.addTab(self.reconstruction_panel, "3D")
+        self.tabs.addTab(_scrolling(self.project_panel), "Project")
+        self.tabs.addTab(_scrolling(label_tab), "Label")
+        self.tabs.addTab(_scrolling(self.reconstruction_panel), "3D")
         self._add_training_tabs()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._error_line())
         layout.addWidget(self.tabs)
         self.session.scene_changed.connect(lambda: self.tabs.setCurrentIndex(1))
+
+    def show_panel(self, panel: QWidget) -> None:
+        """Bring the tab holding ``panel`` to the front."""
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).isAncestorOf(panel):
+                self.tabs.setCurrentIndex(i)
+                return
 
     def _error_line(self) -> QWidget:
         """The last error, above every tab, until an action succeeds or it is dismissed: a
@@ -82,5 +97,15 @@ class Rewis3dDock(QWidget):
         review_layout = QVBoxLayout(review_tab)
         review_layout.addWidget(self.predictions_panel)
         review_layout.addWidget(self.review_panel)
-        self.tabs.addTab(self.training_panel, "Train")
-        self.tabs.addTab(review_tab, "Review")
+        self.tabs.addTab(_scrolling(self.training_panel), "Train")
+        self.tabs.addTab(_scrolling(review_tab), "Review")
+
+
+def _scrolling(panel: QWidget) -> QScrollArea:
+    """A tab that scrolls when the window is short, instead of squashing its controls below
+    their readable size (napari's default window is ~1200x800)."""
+    area = QScrollArea()
+    area.setWidget(panel)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area

@@ -111,6 +111,7 @@ class Session:
                 self._bind_labels_layer(self.viewer.add_labels(labels, **labels_kw))
                 self.viewer.dims.axis_labels = ("frame", "y", "x")
                 self.viewer.dims.set_current_step(0, 0)
+                self.viewer.reset_view()  # the new frames may differ in size from the last
             finally:
                 self._adding_layers = False
             names = scene.reconstruction_names()

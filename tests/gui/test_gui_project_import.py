@@ -64,3 +64,16 @@ def test_import_picks_a_file_for_video_and_a_folder_otherwise(dock, tmp_path, mo
     assert asked == ["file", "folder"]
     assert imported == [("video", str(tmp_path / "clip.mp4"), "clip"),
                         ("images", str(tmp_path / "frames"), "frames")]
+
+
+def test_the_camera_is_centred_on_each_newly_shown_scene(dock, street_project, tmp_path):
+    from rewis3d.synthetic import SceneConfig, sample_into_project
+
+    big = tmp_path / "big"
+    sample_into_project(big, SceneConfig(kind="street", frames=2, width=320, height=240, seed=1))
+    camera = dock.session.viewer.camera
+    assert dock.project_panel.open_project(street_project)  # 64x48
+    dock.session.viewer.add_points([[0, 5, 5]], name="a layer of the user's")  # not emptied
+    assert dock.project_panel.open_project(big)
+    y, x = camera.center[-2:]
+    assert abs(y - 119.5) <= 1 and abs(x - 159.5) <= 1

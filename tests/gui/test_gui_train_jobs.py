@@ -226,8 +226,8 @@ def test_retrain_exports_then_trains_from_the_weights_then_predicts(train, dock,
     assert review.retrain()
     train_step = train.job.status().steps.index("training")
     record = JobManager(street_project).run_dir("r1-r1") / "job.json"
-    assert ["--steps", "20"] == yaml.safe_load(record.read_text())["steps"][train_step][
-        "command"][-2:]  # the Steps box counts for a retrain too
+    command = yaml.safe_load(record.read_text())["steps"][train_step]["command"]
+    assert command[-2:] == ["--steps", "20"]  # the Steps box counts for a retrain too
     assert train.run_name.text() == "r1-r1"
     assert train.job.status().steps == ["exporting the 2D weights of r1", "training",
                                         "predicting"]
