@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from qtpy.QtCore import QTimer
+from qtpy.QtCore import QSettings, QTimer
 from qtpy.QtWidgets import QCheckBox, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from rewis3d_gui.background import alive, run_in_background
@@ -41,7 +41,10 @@ class PreviewPanel(QWidget):
         self._stroked_while_building: set[int] = set()
         self.toggle = QCheckBox("Live propagation preview")
         self.toggle.toggled.connect(self.set_enabled)
+        self.toggle.toggled.connect(lambda on: _settings().setValue(ENABLED_KEY, on))
+        self._wanted = _settings().value(ENABLED_KEY, False, type=bool)  # on at the last exit
         self.bar = QProgressBar()
+        self.bar.setFormat("%p%")
         self.bar.setVisible(False)
         self.status = QLabel("Shows your labels spread through the 3D reconstruction into "
                              "every frame (translucent), updated after each stroke.")
@@ -92,12 +95,14 @@ class PreviewPanel(QWidget):
             generation, start = self._generation, time.perf_counter()
             self._stroked_while_building = set()
 
-            def build(progress):
-                preview = PropagationPreview.from_scene(scene, reconstruction, num_classes)
+            def build(progress):  # 0-90 %: index and labelled frames, 90-100 %: drawing
+                preview = PropagationPreview.from_scene(
+                    scene, reconstruction, num_classes,
+                    progress=lambda done, total: progress(900 * done // total, 1000))
                 frames = np.zeros((scene.num_frames, *scene.image_size), dtype=np.uint16)
                 for f in range(scene.num_frames):
                     frames[f] = labels_to_layer(preview.frame_labels(f)[0])
-                    progress(f + 1, scene.num_frames)
+                    progress(900 + 100 * (f + 1) // scene.num_frames, 1000)
                 return preview, frames
 
             self._worker = run_in_background(
@@ -189,7 +194,11 @@ class PreviewPanel(QWidget):
 
     # -- bookkeeping -----------------------------------------------------------------------
     def _rebuild(self, *_) -> None:
-        if self.toggle.isChecked():
+        """A new scene or reconstruction: build again if the preview is on, or was on when
+        napari was last closed (and there is something to build over)."""
+        wanted = self._wanted and self.session.reconstruction_name is not None
+        self._wanted = False
+        if self.toggle.isChecked() or wanted:
             self.set_enabled(True)
 
     def _on_classes_changed(self) -> None:
@@ -212,3 +221,11 @@ class PreviewPanel(QWidget):
                 self.session.viewer.layers.remove(self.layer)
             self.session.set_propagation(None)
         self.layer = self.preview = None
+
+
+ENABLED_KEY = "preview/enabled"
+
+
+def _settings() -> QSettings:
+    """The plugin's user settings (Qt's per-user store: ~/.config/rewis3d/napari-plugin.conf)."""
+    return QSettings("rewis3d", "napari-plugin")

@@ -44,6 +44,8 @@ from rewis3d.geometry.row_chunks import (
     write_row_chunks,
 )
 
+Progress = Callable[[int, int], None]  # (done, total)
+
 PREVIEW_VERSION = 1
 PREVIEW_FOLDER = "preview_index"
 CHUNK_ROWS = 1 << 20
@@ -69,7 +71,8 @@ def pixel_dtype(image_size: tuple[int, int]) -> np.dtype:
 
 
 def build_in_memory(points, pixel, frame_ptr, voxel_size: float, image_size: tuple[int, int],
-                    chunk_rows: int = CHUNK_ROWS) -> PreviewIndex:
+                    chunk_rows: int = CHUNK_ROWS, progress: Progress | None = None
+                    ) -> PreviewIndex:
     """The index with its per-point arrays in RAM (``points``/``pixel``: anything sliceable)."""
     voxel_parts, pixel_parts = [], []
 
@@ -78,20 +81,23 @@ def build_in_memory(points, pixel, frame_ptr, voxel_size: float, image_size: tup
         pixel_parts.append(pixel_block)
 
     per_voxel = build_preview_index(points, pixel, frame_ptr, voxel_size, image_size,
-                                    chunk_rows, keep)
+                                    chunk_rows, keep, progress)
     return PreviewIndex(point_voxel=_join(voxel_parts, (0,), np.int32),
                         pixel=_join(pixel_parts, (0, 2), pixel_dtype(image_size)), **per_voxel)
 
 
 def build_preview_index(points, pixel, frame_ptr, voxel_size: float,
                         image_size: tuple[int, int], chunk_rows: int,
-                        write_rows: Callable[[np.ndarray, np.ndarray], None]) -> dict:
+                        write_rows: Callable[[np.ndarray, np.ndarray], None],
+                        progress: Progress | None = None) -> dict:
     """Stream the per-point arrays to ``write_rows(voxel_block, pixel_block)`` in row order;
-    return the per-voxel arrays (``voxel_frame_ptr``, ``voxel_frames``, ``centres``)."""
+    return the per-voxel arrays (``voxel_frame_ptr``, ``voxel_frames``, ``centres``).
+    ``progress(done, total)`` after each block of its three passes over the points."""
     n = len(points)
     frame_ptr = np.asarray(frame_ptr, dtype=np.int64)
     num_frames = len(frame_ptr) - 1
     blocks = [(a, min(a + chunk_rows, n)) for a in range(0, n, chunk_rows)]
+    passes = _PassProgress(progress, 3 * len(blocks))
 
     def cells(a: int, b: int) -> np.ndarray:
         return np.floor(np.asarray(points[a:b]) / voxel_size).astype(np.int64)
@@ -101,6 +107,7 @@ def build_preview_index(points, pixel, frame_ptr, voxel_size: float,
         c = cells(a, b)
         lo = c.min(axis=0) if i == 0 else np.minimum(lo, c.min(axis=0))
         hi = c.max(axis=0) if i == 0 else np.maximum(hi, c.max(axis=0))
+        passes.step()
     span = [int(x) for x in hi - lo + 1]
     if span[0] * span[1] * span[2] >= 2**63:
         raise ValueError(f"scene spans {span} voxels of {voxel_size} m: too many for int64 keys")
@@ -112,6 +119,7 @@ def build_preview_index(points, pixel, frame_ptr, voxel_size: float,
     distinct = np.zeros(0, np.int64)
     for a, b in blocks:
         distinct = np.union1d(distinct, keys(cells(a, b)))
+        passes.step()
     num_voxels = len(distinct)
     if num_voxels >= 2**31:
         raise ValueError(f"{num_voxels} voxels of {voxel_size} m: too many for int32 ids")
@@ -127,6 +135,7 @@ def build_preview_index(points, pixel, frame_ptr, voxel_size: float,
         frames = np.searchsorted(frame_ptr, np.arange(a, b), side="right") - 1
         pairs.append(np.unique(ids * num_frames + frames))
         write_rows(ids.astype(np.int32), np.asarray(pixel[a:b]).astype(pixel_dtype(image_size)))
+        passes.step()
     pairs = np.unique(np.concatenate(pairs)) if pairs else np.zeros(0, np.int64)
     voxel_of_pair = pairs // max(num_frames, 1)
     return {
@@ -142,19 +151,23 @@ def preview_index_path(reconstruction) -> Path:
 
 
 def load_or_build(reconstruction, voxel_size: float, image_size: tuple[int, int],
-                  rebuild: bool = False, chunk_rows: int = CHUNK_ROWS) -> PreviewIndex:
+                  rebuild: bool = False, chunk_rows: int = CHUNK_ROWS,
+                  progress: Progress | None = None) -> PreviewIndex:
     """Open the stored preview index of ``reconstruction``; build and store it first when
-    needed (absent, stale, damaged or ``rebuild``). A read-only project gets it in memory."""
+    needed (absent, stale, damaged or ``rebuild``). A read-only project gets it in memory.
+    ``progress(done, total)`` reports a build (nothing when the stored index is opened)."""
     params = {"voxel_size": float(voxel_size), "pixel_dtype": pixel_dtype(image_size).name}
 
     def build() -> PreviewIndex:
         try:
-            write_preview_index(reconstruction, voxel_size, image_size, params, chunk_rows)
+            write_preview_index(reconstruction, voxel_size, image_size, params, chunk_rows,
+                                progress)
         except OSError as exc:
             warnings.warn(f"could not store the preview index ({exc}); building it in memory",
                           stacklevel=3)
             return build_in_memory(reconstruction.points, reconstruction.pixel,
-                                   reconstruction.frame_ptr, voxel_size, image_size, chunk_rows)
+                                   reconstruction.frame_ptr, voxel_size, image_size, chunk_rows,
+                                   progress)
         return open_preview_index(reconstruction, params)
 
     return open_or_build(preview_index_path(reconstruction), "preview index",
@@ -183,7 +196,8 @@ def open_preview_index(reconstruction, params: dict) -> PreviewIndex:
 
 
 def write_preview_index(reconstruction, voxel_size: float, image_size: tuple[int, int],
-                        params: dict, chunk_rows: int = CHUNK_ROWS) -> Path:
+                        params: dict, chunk_rows: int = CHUNK_ROWS,
+                        progress: Progress | None = None) -> Path:
     """Build the index from ``reconstruction`` chunk by chunk straight into its store."""
     n = reconstruction.num_points
 
@@ -197,7 +211,7 @@ def write_preview_index(reconstruction, voxel_size: float, image_size: tuple[int
 
         per_voxel = build_preview_index(reconstruction.points, reconstruction.pixel,
                                         reconstruction.frame_ptr, voxel_size, image_size,
-                                        chunk_rows, write_rows)
+                                        chunk_rows, write_rows, progress)
         crcs = {"point_voxel": voxel_rows.close(), "pixel": pixel_rows.close()}
         for name, data in per_voxel.items():
             crcs[name] = write_row_chunks(group, name, data, max(len(data), 1))
@@ -205,6 +219,18 @@ def write_preview_index(reconstruction, voxel_size: float, image_size: tuple[int
                             "fingerprint": fingerprint(reconstruction)})
 
     return write_group_aside(preview_index_path(reconstruction), fill)
+
+
+class _PassProgress:
+    """Counts blocks done over all passes and reports them (when someone listens)."""
+
+    def __init__(self, progress: Progress | None, total: int):
+        self.progress, self.total, self.done = progress, max(total, 1), 0
+
+    def step(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
 
 
 def _join(parts: list[np.ndarray], empty_shape: tuple, dtype) -> np.ndarray:

@@ -18,6 +18,7 @@ and marks dirty only the frames holding points of voxels whose label changed;
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,8 @@ from rewis3d.geometry.preview_store import (
     load_or_build,
 )
 from rewis3d.store import IGNORE_INDEX
+
+INDEX_SHARE = 75  # % of from_scene's progress for the first index build (~75 % of its time)
 
 
 @dataclass(frozen=True)
@@ -83,12 +86,24 @@ class PropagationPreview:
 
     @classmethod
     def from_scene(cls, scene, reconstruction, num_classes: int,
-                   config: PropagationConfig = PropagationConfig()) -> PropagationPreview:
-        """Open (building once) the stored index and feed the preview every labelled frame."""
-        index = load_or_build(reconstruction, config.voxel_size, scene.image_size)
+                   config: PropagationConfig = PropagationConfig(),
+                   progress: Callable[[int, int], None] | None = None) -> PropagationPreview:
+        """Open (building once) the stored index and feed the preview every labelled frame.
+
+        ``progress(done, total)``: the index build counts as ``INDEX_SHARE`` of the work (it
+        is most of it the first time), the labelled frames as the rest."""
+        def index_progress(done: int, total: int) -> None:
+            if progress is not None:
+                progress(round(INDEX_SHARE * done / total), 100)
+
+        index = load_or_build(reconstruction, config.voxel_size, scene.image_size,
+                              progress=index_progress)
         preview = cls(index, reconstruction.frame_ptr, scene.image_size, num_classes, config)
-        for f in scene.annotations.labelled_frames():
+        labelled = scene.annotations.labelled_frames()
+        for i, f in enumerate(labelled):
             preview.update_frame(f, scene.annotations.frame(f))
+            if progress is not None:
+                progress(INDEX_SHARE + round((100 - INDEX_SHARE) * (i + 1) / len(labelled)), 100)
         return preview
 
     @property

@@ -59,3 +59,24 @@ def test_incremental_update_equals_a_fresh_build(box_project):
     preview.update_frame(3, scene.annotations.frame(3))
     again = PropagationPreview.from_scene(scene, rec, 3, CONFIG)
     np.testing.assert_array_equal(preview.point_labels(), again.point_labels())
+
+
+def test_from_scene_reports_progress_through_the_index_build_then_the_labelled_frames(
+        box_project):
+    from rewis3d.geometry.preview_store import preview_index_path
+    from rewis3d.geometry.propagation import INDEX_SHARE
+
+    scene = box_project.scene("boxes")
+    rec = scene.reconstruction("sensor-depth")
+    _label_frames(scene, [0, 6, 11])
+    seen = []
+    PropagationPreview.from_scene(scene, rec, 3, CONFIG,
+                                  progress=lambda done, total: seen.append((done, total)))
+    assert preview_index_path(rec).is_dir()  # it was built, so its passes reported
+    values = [done for done, _ in seen]
+    assert {total for _, total in seen} == {100} and values == sorted(values)
+    assert any(0 < v < INDEX_SHARE for v in values)  # a percentage while the index builds
+    assert values[-3:] == [INDEX_SHARE + round((100 - INDEX_SHARE) * i / 3) for i in (1, 2, 3)]
+    again = []
+    PropagationPreview.from_scene(scene, rec, 3, CONFIG, progress=lambda d, t: again.append(d))
+    assert again[0] > INDEX_SHARE - 1 and again[-1] == 100  # stored index: straight to frames

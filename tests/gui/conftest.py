@@ -9,6 +9,18 @@ import pytest
 pytest.importorskip("napari")
 
 
+@pytest.fixture(autouse=True)
+def private_qt_settings(tmp_path_factory):
+    """The plugin's QSettings (e.g. the preview toggle) go to a folder of this test run, never
+    to the user's ~/.config, and start empty for every test."""
+    from qtpy.QtCore import QSettings
+
+    folder = tmp_path_factory.mktemp("qsettings")
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
+    yield folder
+
+
 @pytest.fixture(scope="session")
 def _street_template(tmp_path_factory):
     from rewis3d.synthetic import SceneConfig, sample_into_project

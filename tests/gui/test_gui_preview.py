@@ -147,3 +147,27 @@ def test_closing_napari_during_the_build_is_quiet(dock, street_project, qtbot):
     dock.session.viewer.close()
     qtbot.waitUntil(lambda: not worker.is_running, timeout=60_000)
     qtbot.wait(100)  # let queued progress and result signals arrive
+
+
+def test_the_build_shows_a_percentage_and_the_toggle_survives_a_restart(
+        make_napari_viewer, dock, street_project, qtbot):
+    from rewis3d_gui.dock import Rewis3dDock
+
+    dock.project_panel.open_project(street_project)
+    bar = dock.preview_panel.bar
+    seen = []
+    bar.valueChanged.connect(lambda v: seen.append((v, bar.maximum())))
+    turn_on(dock, qtbot)
+    assert bar.format() == "%p%" and {m for _, m in seen} == {1000}
+    assert any(0 < v < 900 for v, _ in seen)  # while the index builds, before drawing frames
+    assert seen[-1][0] == 1000
+
+    again = Rewis3dDock(make_napari_viewer())  # napari closed and opened again
+    assert not again.preview_panel.toggle.isChecked()  # nothing to build over yet
+    again.project_panel.open_project(street_project)
+    qtbot.waitUntil(lambda: again.preview_panel.layer is not None, timeout=60_000)
+    assert again.preview_panel.toggle.isChecked()
+    again.preview_panel.toggle.setChecked(False)
+    third = Rewis3dDock(make_napari_viewer())
+    third.project_panel.open_project(street_project)
+    assert not third.preview_panel.toggle.isChecked() and third.preview_panel.layer is None
