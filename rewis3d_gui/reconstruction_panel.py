@@ -39,6 +39,7 @@ class ReconstructionPanel(QWidget):
         self.worker = None
         self.cloud: CloudView | None = None
         self._frame_step: tuple | None = None
+        self._hidden: list = []  # the layers the 3D view hid, shown again on the way back
         from rewis3d.reconstruct import registry
 
         self.backend = QComboBox()
@@ -165,23 +166,27 @@ class ReconstructionPanel(QWidget):
 
     # -- the 3D view -----------------------------------------------------------------------
     def show_3d(self, on: bool) -> None:
+        """Swap every shown layer (frames, labels, preview, predictions, review regions: all
+        in pixels) for the cloud (in metres), and back to exactly the layers that were shown."""
         viewer = self.session.viewer
-        frame_layers = [ly for ly in (self.session.rgb_layer, self.session.labels_layer) if ly]
-        frame_layers += [ly for ly in viewer.layers if ly.metadata.get("rewis3d_preview")]
         if on and self.cloud is None:
             self.cloud = self._load_cloud()
             self._show_colorbar()
         if on and self.cloud is not None:
             self._frame_step = viewer.dims.current_step
-            for layer in frame_layers:
+            if self.cloud.layer not in viewer.layers:
+                self._hidden = [ly for ly in viewer.layers if ly.visible]
+            for layer in self._hidden:
                 layer.visible = False
             if self.cloud.layer not in viewer.layers:
                 viewer.layers.append(self.cloud.layer)
             viewer.dims.ndisplay = 3
             self._fit_camera()
         elif self.cloud is not None and self.cloud.layer in viewer.layers:
-            for layer in frame_layers:
-                layer.visible = True
+            for layer in self._hidden:
+                if layer in viewer.layers:
+                    layer.visible = True
+            self._hidden = []
             viewer.dims.ndisplay = 2
             viewer.layers.remove(self.cloud.layer)
             if self._frame_step is not None:

@@ -71,7 +71,9 @@ class ReviewPanel(QWidget):
         self.next_button.clicked.connect(self.next_frame)
         self.brush_button = QPushButton("Brush a region")
         self.brush_button.clicked.connect(self.brush_region)
-        self.accept_button = QPushButton("Accept prediction in region")
+        self.accept_button = QPushButton("Accept region")
+        self.accept_button.setToolTip("Copy the run's prediction inside the brushed region of "
+                                      "this frame into your labels")
         self.accept_button.clicked.connect(self.accept_region)
         self.retrain_button = QPushButton("Retrain with corrections")
         self.retrain_button.clicked.connect(self.retrain)
@@ -237,3 +239,6 @@ class ReviewPanel(QWidget):
         self.seen, self.ranking = set(), []
         self.frames.clear()
         self.info.setText("")
+        scene = self.session.scene
+        if scene is not None and self.run.currentText() in scene.prediction_names():
+            self.rank()  # the predictions panel may have chosen the run before we got here

@@ -22,7 +22,7 @@ from qtpy.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -110,10 +110,13 @@ class TrainingPanel(QWidget):
         self.conf.addItems(["dual", "pred", "recon", "none"])
         self.sampling = QComboBox()
         self.sampling.addItems(["view-aware", "random"])
-        self.baseline = QCheckBox("EMA baseline (2D only, no 3D branch)")
+        self.baseline = QCheckBox("EMA baseline (2D only)")
+        self.baseline.setToolTip("The paper's baseline: the same 2D Mean Teacher without the 3D "
+                                 "branch and its cross-modal consistency")
         self.run_name = QLineEdit()
         self.run_name.setPlaceholderText("run name, e.g. rewis3d-1")
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow docks
         form.addRow("Preset", self.preset)
         form.addRow("Steps", self.steps)
         form.addRow("CMC weight 3D→2D", self.lambda_2d)
@@ -133,10 +136,10 @@ class TrainingPanel(QWidget):
                                        "(its latest checkpoint) and load the result")
         self.predict_button.clicked.connect(self.predict)
         self.run_name.textChanged.connect(lambda _: self._update_buttons())
-        buttons = QHBoxLayout()
-        for button in (self.start_button, self.cancel_button, self.resume_button,
-                       self.predict_button):
-            buttons.addWidget(button)
+        buttons = QGridLayout()  # two rows: four buttons do not fit a default-width dock
+        for i, button in enumerate((self.start_button, self.cancel_button, self.resume_button,
+                                    self.predict_button)):
+            buttons.addWidget(button, i // 2, i % 2)
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m steps")
         self.status = QLabel("No job yet.")
@@ -148,8 +151,10 @@ class TrainingPanel(QWidget):
         self.log_tail.setMaximumHeight(120)
         self.log_tail.setVisible(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<b>Training</b> (runs in the background; you can keep "
-                                "labelling or close napari)"))
+        heading = QLabel("<b>Training</b> (runs in the background; you can keep labelling or "
+                         "close napari)")
+        heading.setWordWrap(True)  # a narrow dock wraps it instead of scrolling sideways
+        layout.addWidget(heading)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)

@@ -1,5 +1,6 @@
-"""At napari's default window size every control of every tab keeps its readable size: tabs
-scroll instead of squashing (the annotate tool buttons used to be crushed unreadable)."""
+"""At napari's default window size every control of every tab keeps its readable size and
+fits the dock's width: tabs scroll down instead of squashing (the annotate tool buttons used to
+be crushed unreadable), and nothing needs sideways scrolling."""
 
 import pytest
 from qtpy.QtWidgets import QAbstractButton, QApplication
@@ -18,6 +19,8 @@ def test_no_control_is_squashed_at_the_default_window_size(make_napari_viewer, s
     for i in range(dock.tabs.count()):
         dock.tabs.setCurrentIndex(i)
         QApplication.processEvents()
+        if dock.tabs.widget(i).horizontalScrollBar().maximum() > 0:
+            squashed.append(f"{dock.tabs.tabText(i)}: wider than the dock (scrolls sideways)")
         for button in dock.tabs.widget(i).findChildren(QAbstractButton):
             if button.isVisibleTo(dock.tabs.widget(i)) and (
                     button.height() < button.minimumSizeHint().height()):

@@ -78,11 +78,13 @@ def test_sensor_depth_then_3d_view_colour_modes_and_threshold(dock, street_proje
     panel.run()
     qtbot.waitUntil(lambda: session.reconstruction_name == "sensor-depth", timeout=20_000)
 
-    panel.view_button.setChecked(True)
     viewer = session.viewer
+    prediction = viewer.add_labels(np.zeros((4, 48, 64), np.uint8), name="a run's prediction")
+    hidden_by_user = viewer.add_image(np.zeros((4, 48, 64)), name="hidden", visible=False)
+    panel.view_button.setChecked(True)
     cloud = panel.cloud
     assert viewer.dims.ndisplay == 3 and cloud.layer in viewer.layers
-    assert not session.rgb_layer.visible and not session.labels_layer.visible
+    assert [ly.name for ly in viewer.layers if ly.visible] == [cloud.layer.name]  # pixels hidden
     assert len(cloud.layer.data) == cloud.reconstruction.num_points  # under the display budget
 
     rgb = cloud.layer.face_color.copy()
@@ -125,6 +127,7 @@ def test_sensor_depth_then_3d_view_colour_modes_and_threshold(dock, street_proje
     panel.view_button.setChecked(False)
     assert viewer.dims.ndisplay == 2 and cloud.layer not in viewer.layers
     assert session.labels_layer.visible and viewer.dims.range[0].stop == 3
+    assert prediction.visible and not hidden_by_user.visible  # back as they were
 
 
 def test_display_budget_subsamples_large_clouds():

@@ -83,3 +83,12 @@ def test_a_new_project_leaves_nothing_of_the_old_one(dock, street_project, tmp_p
     assert [layer.name for layer in viewer.layers] == []  # no prediction, region, outline
     assert review.run.count() == 0 and review.frames.count() == 0 and review.info.text() == ""
     assert dock.predictions_panel.layers == {}
+
+
+def test_a_project_opened_with_predictions_is_ranked_at_once(dock, street_project, qtbot):
+    write_prediction(street_project, "done", lambda f: [0.9, 0.3, 0.6, 0.8][f], class_id=2)
+    dock.project_panel.open_project(street_project)
+    review = dock.review_panel
+    assert review.run.currentText() == "done"
+    assert [review.frames.item(i).data(256) for i in range(review.frames.count())] == [1, 2, 3, 0]
+    assert review.info.text() == "4 frames ranked by run 'done'."
