@@ -148,20 +148,36 @@ def train(project, preset_name, config_file, scenes, run, steps, baseline, sampl
 @click.option("--run", required=True)
 @click.option("--scene", "scenes", multiple=True)
 def evaluate_cmd(project, run, scenes):
-    """mIoU of a run's 2D student on the held-out frames with dense ground truth."""
+    """Per-class IoU and mIoU of a run's 2D student, and of its 3D student on the same frames'
+    points (a Rewis3d run on scenes with its reconstruction), on the held-out frames with dense
+    ground truth."""
     from rewis3d.store import Project
     from rewis3d.train.evaluate import evaluate
-    from rewis3d.train.predict import load_student_2d
+    from rewis3d.train.predict import load_student_2d, load_teacher_3d
     from rewis3d.train.run import load_run_config, run_dir_of
 
     proj = Project.open(project)
     config = load_run_config(run_dir_of(proj, run))
     model, _ = load_student_2d(proj, run)
+    model_3d = load_teacher_3d(proj, run, role="student_3d")
     names = list(scenes) or [s for s in proj.scene_names() if proj.scene(s).has_gt]
-    result = evaluate(proj, names, model, window=config.data.eval_window)
-    for c, iou in zip(proj.classes, result.iou_2d, strict=True):
-        click.echo(f"  {c.name:<14} {'n/a' if iou != iou else f'{100 * iou:5.1f}'}")
-    click.echo(f"2D mIoU {100 * result.miou_2d:.1f} ({sum(map(len, result.frames.values()))} frames)"
+    d = config.data
+    result = evaluate(proj, names, model, model_3d, window=d.eval_window,
+                      reconstruction=d.reconstruction, points=d.points,
+                      grid_size=config.model.grid_size)
+
+    def cell(iou: float) -> str:
+        return "n/a" if iou != iou else f"{100 * iou:5.1f}"
+
+    with_3d = result.iou_3d is not None
+    click.echo(f"  {'class':<14} {'2D':>5}" + (f" {'3D':>5}" if with_3d else ""))
+    for i, c in enumerate(proj.classes):
+        click.echo(f"  {c.name:<14} {cell(result.iou_2d[i]):>5}"
+                   + (f" {cell(result.iou_3d[i]):>5}" if with_3d else ""))
+    frames = sum(map(len, result.frames.values()))
+    click.echo(f"2D mIoU {100 * result.miou_2d:.1f} ({frames} frames)"
+               + (f"; 3D mIoU {100 * result.miou_3d:.1f} (the 3D student on those frames' "
+                  "points)" if with_3d else "")
                + (f"; {result.note}" if result.note else ""))
 
 

@@ -79,12 +79,41 @@ def build_model_2d(
         config = eomt_config(name, num_classes, class_names)
         if pretrained is None:
             return EomtSemantic(EomtForUniversalSegmentation(config))
-        return EomtSemantic(_from_pretrained(EomtForUniversalSegmentation, pretrained, config,
-                                             allow_download))
+        model = _from_pretrained(EomtForUniversalSegmentation, pretrained, config, allow_download)
+        _check_architecture(name, pretrained, config, model.config, EOMT_FIELDS)
+        return EomtSemantic(model)
     config = segformer_config(name, num_classes, class_names)
     if pretrained is None:
         return SegformerForSemanticSegmentation(config)
-    return _from_pretrained(SegformerForSemanticSegmentation, pretrained, config, allow_download)
+    model = _from_pretrained(SegformerForSemanticSegmentation, pretrained, config, allow_download)
+    _check_architecture(name, pretrained, config, model.config, SEGFORMER_FIELDS)
+    return model
+
+
+# What must agree between model_2d and pretrained weights (the encoder; a decode head is
+# re-initialised anyway when the class count differs).
+SEGFORMER_FIELDS = ("hidden_sizes", "depths", "num_attention_heads")
+EOMT_FIELDS = ("hidden_size", "num_hidden_layers", "num_attention_heads", "patch_size")
+
+
+def _check_architecture(name: str, source: str, wanted, loaded, fields: tuple[str, ...]) -> None:
+    """Weights of another size would silently replace the model the config names."""
+    differ = [f for f in fields if list(_as_list(getattr(wanted, f, None)))
+              != list(_as_list(getattr(loaded, f, None)))]
+    if not differ:
+        return
+    same = [n for n in MODELS_2D if n != name and n in SEGFORMER_SIZES
+            and fields is SEGFORMER_FIELDS and all(
+                list(getattr(SEGFORMER_SIZES[n], f)) == list(_as_list(getattr(loaded, f)))
+                for f in fields)]
+    hint = f"set model_2d to {same[0]!r}" if same else "set model_2d to the weights' size"
+    found = ", ".join(f"{f} {list(_as_list(getattr(loaded, f)))}" for f in differ)
+    raise InputError(f"pretrained 2D weights {source!r} are not a {name!r} model ({found}); "
+                     f"{hint}, or drop pretrained_2d")
+
+
+def _as_list(value):
+    return value if isinstance(value, list | tuple) else [value]
 
 
 def segment_logits(model, pixel_values):

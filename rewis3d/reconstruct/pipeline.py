@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from rewis3d.geometry.correspondence import check_pixels
 from rewis3d.reconstruct.base import ProgressFn
 from rewis3d.reconstruct.filtering import drop_lowest_confidence
 from rewis3d.reconstruct.registry import create_reconstructor
-from rewis3d.store import Reconstruction, Scene
+from rewis3d.store import InputError, Reconstruction, Scene
 
 LOW_CONF_FRACTION = 0.1
+MIN_PIXEL_SHARE = 0.01  # fewer points than 1 % of the scene's pixels: nothing to train on
 
 
 def reconstruct_scene(
@@ -41,6 +44,7 @@ def reconstruct_scene(
         drop_low_conf = reconstructor.drop_low_conf_by_default
     if drop_low_conf:
         data = drop_lowest_confidence(data, LOW_CONF_FRACTION)
+    check_not_empty(data.frame_ptr, scene, backend)
     attrs = {
         "backend": backend,
         "parameters": output.parameters,
@@ -49,3 +53,18 @@ def reconstruct_scene(
         **output.extra_attrs,
     }
     return scene.write_reconstruction(name or backend, data, attrs=attrs, overwrite=overwrite)
+
+
+def check_not_empty(frame_ptr, scene: Scene, backend: str) -> None:
+    """Refuse to store an empty or near-empty cloud: training and the preview would run on
+    nothing and say little about why."""
+    counts = np.diff(np.asarray(frame_ptr, dtype=np.int64))
+    total, pixels = int(counts.sum()), scene.num_frames * scene.image_size[0] * scene.image_size[1]
+    if total >= MIN_PIXEL_SHARE * pixels and total > 0:
+        return
+    with_points = int(np.count_nonzero(counts))
+    raise InputError(
+        f"backend {backend!r} gave {total:,} points from {with_points}/{scene.num_frames} frames "
+        f"of scene {scene.name!r} (fewer than {MIN_PIXEL_SHARE:.0%} of its pixels); nothing "
+        "was stored. Check that the frames show a scene (not blank or black), that the depth "
+        "maps are in metres (sensor-depth), or try another backend")

@@ -41,14 +41,16 @@ def load_student_2d(project: Project, run: str) -> tuple[torch.nn.Module, Path]:
     return model.eval(), path
 
 
-def load_teacher_3d(project: Project, run: str) -> torch.nn.Module | None:
-    """The run's 3D teacher at its last checkpoint (eval mode); None for the EMA baseline."""
+def load_teacher_3d(project: Project, run: str, role: str = "teacher_3d"
+                    ) -> torch.nn.Module | None:
+    """The run's 3D teacher (or ``role="student_3d"``) at its last checkpoint (eval mode);
+    None for the EMA baseline."""
     run_dir = run_dir_of(project, run)
     config = load_run_config(run_dir)
     if config.method.baseline == "ema":
         return None
     model = student_3d(config.model, project.num_classes)
-    load_weights(latest_checkpoint(run_dir), {"teacher_3d": model})
+    load_weights(latest_checkpoint(run_dir), {role: model})
     return model.eval()
 
 

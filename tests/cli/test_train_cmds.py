@@ -117,3 +117,17 @@ def test_resume_refuses_settings_it_would_ignore(tiny_project):  # noqa: F811
     assert out.exit_code == 2
     assert ("with its own settings (runs/r/config.yaml); drop --steps, --seed, --allow-download"
             in out.output)
+
+
+def test_eval_of_a_rewis3d_run_reports_3d_miou_as_the_final_training_eval(tiny_project,  # noqa: F811
+                                                                         tiny_yaml):
+    from rewis3d.train.events import read_events
+
+    out = run("train", tiny_project, "--preset", "cpu-quick", "--config", tiny_yaml, "--run", "r")
+    assert out.exit_code == 0, out.output
+    final = read_events(tiny_project / "runs" / "r", "eval")[-1]
+    out = run("eval", tiny_project, "--run", "r")
+    assert out.exit_code == 0, out.output
+    assert "  class             2D    3D" in out.output
+    assert f"3D mIoU {100 * final['miou_3d']:.1f}" in out.output  # the same frames and points
+    assert f"2D mIoU {100 * final['miou_2d']:.1f}" in out.output

@@ -52,3 +52,13 @@ def test_hub_id_without_opt_in_stays_local(monkeypatch, tmp_path):
 def test_missing_local_directory():
     with pytest.raises(InputError, match="no such directory"):
         build_model_2d("segformer-mini", 3, pretrained="./nowhere/weights")
+
+
+def test_pretrained_weights_of_another_size_are_refused_naming_theirs(tmp_path):
+    build_model_2d("segformer-b0", 3).save_pretrained(tmp_path / "b0")
+    with pytest.raises(InputError) as info:
+        build_model_2d("segformer-mini", 3, pretrained=str(tmp_path / "b0"))
+    message = str(info.value)
+    assert "are not a 'segformer-mini' model" in message and "hidden_sizes [32, 64, 160, 256]" in message
+    assert "set model_2d to 'segformer-b0'" in message
+    assert build_model_2d("segformer-b0", 5, pretrained=str(tmp_path / "b0")).config.num_labels == 5

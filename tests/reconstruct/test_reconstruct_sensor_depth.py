@@ -156,3 +156,20 @@ def test_a_nan_confidence_drops_that_point_not_the_view():
     assert not keep[2] and keep.sum() == 9  # finite percentile(10) = 1.9: drops 1.0 and the NaN
     assert not confident_in_view(np.array([np.nan, np.inf]), 0.1).any()
     assert confident_in_view(np.array([np.nan]), 0.0).all()  # no filter asked
+
+
+def test_a_near_empty_cloud_is_refused_and_nothing_is_stored(tmp_path):
+    def two_valid_pixels_in_frame_0(i, depth):
+        depth = np.full_like(depth, np.nan)
+        if i == 0:
+            depth[0, :2] = 2.0
+        return depth
+
+    project = _project(tmp_path, two_valid_pixels_in_frame_0)
+    scene = project.scene("s")
+    before = tree_snapshot(scene.path)
+    with pytest.warns(UserWarning), pytest.raises(InputError) as info:
+        reconstruct_scene(scene, "sensor-depth")
+    message = str(info.value)
+    assert "gave 2 points from 1/3 frames of scene 's'" in message and "nothing was stored" in message
+    assert tree_snapshot(scene.path) == before and scene.reconstruction_names() == []
