@@ -46,6 +46,20 @@ def _stopped_message(stopped, stop, project: Path) -> str:
             f"{stopped.checkpoint}. Continue exactly from there with: {resume}")
 
 
+def _list_backbones(ctx: click.Context) -> None:
+    from rewis3d.models.backbones3d import (
+        ENTRY_POINT_GROUP,
+        available_backbones,
+        built_in_backbones,
+    )
+
+    for name in available_backbones():
+        click.echo(f"{name}  ({'built in' if name in built_in_backbones() else 'plugin'})")
+    click.echo(f"plugins register in the entry-point group {ENTRY_POINT_GROUP!r}; set "
+               "model.model_3d in a --config YAML, and model.pretrained_3d for weights")
+    ctx.exit(0)
+
+
 def _duration(seconds: float) -> str:
     minutes, s = divmod(int(round(seconds)), 60)
     return f"{minutes // 60}:{minutes % 60:02d}:{s:02d}" if minutes >= 60 else f"{minutes}:{s:02d}"
@@ -76,6 +90,10 @@ def _duration(seconds: float) -> str:
                    "the run's own).")
 @click.option("--allow-download", is_flag=True, help="Let --preset paper-* fetch nvidia/mit-b4.")
 @click.option("--resume", "resume_run", default=None, help="Continue this run exactly.")
+@click.option("--list-backbones", is_flag=True, is_eager=True, expose_value=False,
+              callback=lambda ctx, _param, value: _list_backbones(ctx) if value else None,
+              help="List the 3D backbones model.model_3d can name (built-in and plugins), "
+                   "then exit.")
 def train(project, preset_name, config_file, scenes, run, steps, baseline, sampling, conf, seed,
           reconstruction, threads, allow_download, resume_run):
     """Train a 2D segmenter from PROJECT's sparse labels (Rewis3d or the EMA baseline)."""

@@ -35,6 +35,10 @@ def _plugin_entry_points() -> dict:
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
+def built_in_backbones() -> list[str]:
+    return sorted(_BUILT_IN)
+
+
 def available_backbones() -> list[str]:
     """Names of built-in and installed plugin backbones (plugins are not imported)."""
     return sorted(set(_BUILT_IN) | set(_plugin_entry_points()))

@@ -29,7 +29,8 @@ class ModelConfig:
     model_2d: str = "segformer-b4"
     pretrained_2d: str | None = None  # local directory or hub id (e.g. nvidia/mit-b4)
     allow_download: bool = False
-    model_3d: str = "ptv3-base"
+    model_3d: str = "ptv3-base"  # any registered 3D backbone (`rewis3d train --list-backbones`)
+    pretrained_3d: str | None = None  # a Pointcept checkpoint (.pth) or safetensors for it
     grid_size: float = 0.05
 
 

@@ -49,7 +49,7 @@ def load_teacher_3d(project: Project, run: str, role: str = "teacher_3d"
     config = load_run_config(run_dir)
     if config.method.baseline == "ema":
         return None
-    model = student_3d(config.model, project.num_classes)
+    model = student_3d(config.model, project.num_classes, pretrained=False)  # the run's own
     load_weights(latest_checkpoint(run_dir), {role: model})
     return model.eval()
 

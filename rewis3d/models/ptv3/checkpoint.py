@@ -36,8 +36,10 @@ class LoadReport:
         ):
             if keys:
                 lines.append(f"{title} ({len(keys)}): " + ", ".join(keys[:20]))
-        for name, got, want in self.mismatched:
+        for name, got, want in self.mismatched[:20]:
             lines.append(f"shape mismatch {name}: checkpoint {got}, model {want}")
+        if len(self.mismatched) > 20:
+            lines.append(f"... and {len(self.mismatched) - 20} more shape mismatches")
         return "\n".join(lines) or "all keys matched"
 
 
