@@ -9,7 +9,12 @@ from typing import Any
 import torch
 from torch import nn
 
-POINTCEPT_MODULE = "pointcept.models.point_transformer_v3"
+POINTCEPT_MODELS = "pointcept.models"  # importing it registers every Pointcept model
+POINTCEPT_BUILDER = "pointcept.models.builder"
+# By registry name, never by class name: point_transformer_v3/__init__.py star-imports the m1,
+# m2 and m3 modules, which all define `PointTransformerV3`, so that name is the last one
+# imported (PT-v3m3 at Pointcept v1.7, PT-v3m2 at v1.6), not the m1 every checkpoint is for.
+MODEL_TYPE = "PT-v3m1"
 
 # The PT-v3m1 semseg configuration (Pointcept's class defaults are a smaller variant).
 M1_SEMSEG = {
@@ -35,19 +40,21 @@ M1_SEMSEG = {
 }
 
 
-def pointcept_ptv3_class() -> type[nn.Module]:
-    """Pointcept's PointTransformerV3 class, or an ImportError that says how to get it."""
+def build_pointcept_model(**kwargs: Any) -> nn.Module:
+    """Pointcept's PT-v3m1 from its model registry, or an ImportError that says how to get it."""
     try:
-        module = importlib.import_module(POINTCEPT_MODULE)
+        importlib.import_module(POINTCEPT_MODELS)
+        builder = importlib.import_module(POINTCEPT_BUILDER)
     except ImportError as error:
         raise ImportError(
-            f"the 'pointcept-ptv3' backbone needs Pointcept ({POINTCEPT_MODULE} failed to import: "
+            f"the 'pointcept-ptv3' backbone needs Pointcept ({POINTCEPT_MODELS} failed to import: "
             f"{error}). Pointcept is not on PyPI: clone https://github.com/Pointcept/Pointcept, "
-            "add it to PYTHONPATH and install its requirements (spconv, torch-scatter, addict, "
-            "timm; flash-attn optional). Without a GPU use the built-in 'ptv3-base' instead, "
-            "which loads the same checkpoints."
+            "add it to PYTHONPATH and install what `import pointcept.models` needs: spconv, "
+            "torch-scatter, torch-cluster, peft, addict, timm and Pointcept's compiled pointops "
+            "(libs/pointops); flash-attn optional. Without a GPU use the built-in 'ptv3-base' "
+            "instead, which loads the same checkpoints."
         ) from error
-    return module.PointTransformerV3
+    return builder.build_model({"type": MODEL_TYPE, **kwargs})
 
 
 class PointceptPTv3(nn.Module):
@@ -56,7 +63,7 @@ class PointceptPTv3(nn.Module):
     def __init__(self, grid_size: float = 0.05, **pointcept_kwargs: Any):
         super().__init__()
         self.grid_size = grid_size
-        self.backbone = pointcept_ptv3_class()(**pointcept_kwargs)
+        self.backbone = build_pointcept_model(**pointcept_kwargs)
         self.out_channels = tuple(pointcept_kwargs.get("dec_channels", (64,)))[0]
 
     def forward(
