@@ -3,9 +3,15 @@
 Each chunk (default 100 frames, as the released Rewis3d code does for KITTI-360) goes through
 ``load_images`` + ``model.infer``; every valid (``mask``) pixel of MapAnything's grid is mapped
 back to its original frame pixel through the resize + centre crop (``pixel_mapping``), keeps
-its raw ``conf`` (>= 1) and gets the original frame's colour. A chunk's points live in its
-first view's camera frame; with ``align_to_scene_poses`` they are moved into the scene's world
-by that frame's stored pose (chunks then line up when the scene's poses are real).
+its raw ``conf`` (>= 1) and gets the original frame's colour.
+
+A chunk's points live in its first view's camera frame, at a scale of its own (MapAnything is
+metric per call, not across calls). Consecutive chunks share ``overlap`` frames: each chunk is
+registered to the one before by the similarity transform (scale, rotation, translation) that
+maps its points of the shared frames onto the previous chunk's points of the same pixels
+(``registration.py``), so a long video gives one consistent cloud. The first chunk is placed by
+the scene's stored pose of its first frame (``align_to_scene_poses``; the identity for image
+and video imports, real for RGB-D datasets). The shared frames keep the earlier chunk's points.
 """
 
 from __future__ import annotations
@@ -19,6 +25,12 @@ import numpy as np
 from rewis3d.reconstruct.base import BackendOutput, ProgressFn, config_from_options
 from rewis3d.store import InputError, ReconstructionData, Scene
 from rewis3d_mapanything.pixel_mapping import ResizeCrop
+from rewis3d_mapanything.registration import (
+    chunk_ranges,
+    place_camera,
+    register_to,
+    transform_view,
+)
 
 INSTALL = (
     "MapAnything is not installed: on a GPU machine run `pip install uniception==0.1.7` and "
@@ -36,10 +48,14 @@ class MapAnythingConfig:
     use_amp: bool = True
     amp_dtype: str = "bf16"
     align_to_scene_poses: bool = True
+    overlap: int = 10  # frames shared by consecutive chunks, to register each to the one before
 
     def __post_init__(self):
         if self.chunk_size < 1:
             raise InputError(f"mapanything option chunk_size must be >= 1, got {self.chunk_size}")
+        if not 0 < self.overlap < self.chunk_size and self.chunk_size > 1:
+            raise InputError(f"mapanything option overlap must be between 1 and chunk_size - 1 "
+                             f"({self.chunk_size - 1}), got {self.overlap}")
 
 
 class MapAnythingReconstructor:
@@ -55,8 +71,7 @@ class MapAnythingReconstructor:
         cfg = self.config
         views, chunks = {}, []
         with tempfile.TemporaryDirectory() as tmp:
-            for start in range(0, scene.num_frames, cfg.chunk_size):
-                stop = min(start + cfg.chunk_size, scene.num_frames)
+            for start, stop in chunk_ranges(scene.num_frames, cfg.chunk_size, cfg.overlap):
                 paths = _write_pngs(scene, range(start, stop), Path(tmp))
                 inputs = load_images([str(p) for p in paths])
                 self._check_input_size(inputs, mapping)
@@ -68,13 +83,20 @@ class MapAnythingReconstructor:
                     mask_edges=True,
                 )
                 poses = [_numpy(o["camera_poses"])[0].astype(np.float64) for o in outputs]
-                align = scene.poses[start] @ np.linalg.inv(poses[0]) if cfg.align_to_scene_poses \
-                    else np.eye(4)
-                for i, out in enumerate(outputs):
-                    views[start + i] = _view_points(out, mapping, align,
-                                                    np.asarray(scene.rgb[start + i]))
-                chunks.append({"start": start, "stop": stop,
-                               "camera_poses": [p.tolist() for p in poses]})
+                raw = {start + i: _view_points(out, mapping, np.asarray(scene.rgb[start + i]))
+                       for i, out in enumerate(outputs)}
+                if not chunks:  # the first chunk: by the scene's pose of its first frame
+                    align = (scene.poses[start] @ np.linalg.inv(poses[0])
+                             if cfg.align_to_scene_poses else np.eye(4))
+                    fit = {}
+                else:  # the others: onto the chunk before, through the shared frames
+                    shared = [f for f in raw if f in views]
+                    align, fit = register_to(raw, views, shared, f"chunk {start}-{stop - 1}")
+                for f, view in raw.items():
+                    if f not in views:  # shared frames keep the earlier chunk's points
+                        views[f] = transform_view(view, align)
+                chunks.append({"start": start, "stop": stop, "align": align.tolist(), **fit,
+                               "camera_poses": [place_camera(align, p).tolist() for p in poses]})
                 if progress is not None:
                     progress(stop, scene.num_frames)
         data = ReconstructionData.from_views(scene.num_frames, views)
@@ -106,8 +128,8 @@ class MapAnythingReconstructor:
             )
 
 
-def _view_points(out: dict, mapping: ResizeCrop, align: np.ndarray, rgb: np.ndarray) -> dict:
-    """One view's valid points, at original-frame pixels, one point per pixel."""
+def _view_points(out: dict, mapping: ResizeCrop, rgb: np.ndarray) -> dict:
+    """One view's valid points (in its chunk's frame), at original-frame pixels, one per pixel."""
     pts = _numpy(out["pts3d"])[0].astype(np.float64)
     conf = _numpy(out["conf"])[0].astype(np.float32)
     mask = _numpy(out["mask"])[0].reshape(conf.shape).astype(bool)
@@ -115,11 +137,11 @@ def _view_points(out: dict, mapping: ResizeCrop, align: np.ndarray, rgb: np.ndar
     grid = np.argwhere(mask)
     pixel, inside = mapping.to_original(grid)
     grid, pixel = grid[inside], pixel[inside]
-    points = pts[grid[:, 0], grid[:, 1]] @ align[:3, :3].T + align[:3, 3]
+    points = pts[grid[:, 0], grid[:, 1]]
     conf = conf[grid[:, 0], grid[:, 1]]
     keep = _most_confident_per_pixel(pixel, conf, mapping.image_size[1])
     pixel = pixel[keep]
-    return {"points": points[keep].astype(np.float32), "conf": conf[keep], "pixel": pixel,
+    return {"points": points[keep], "conf": conf[keep], "pixel": pixel,
             "colors": rgb[pixel[:, 0], pixel[:, 1]]}
 
 

@@ -8,13 +8,35 @@ ImageNet-normalised and ``true_shape``; ``MapAnything.from_pretrained(...).to(de
 (1,H,W,1) bool, ``img_no_norm``; geometry zeroed outside the mask (apply_mask=True).
 
 Geometry: each original frame sees a plane at depth 2 m through intrinsics ``K_ORIG`` of its
-own size; camera i sits 0.1 m * i along x from camera 0 (of its chunk). The fake derives the
-intrinsics of its grid from the original size it stashed in the view dict, so a correct
-mapping back to original pixels reprojects every point onto its own pixel.
+own size. Camera j of the whole video (j from the image file name) sits at ``camera_pose(j)``:
+0.1 m * j along x, turned 0.02 rad * j about y. Like the real model, a chunk reports everything
+in its first view's camera frame, and at a scale of its own (``chunk_scale``: 1 for the chunk
+that starts at frame 0, larger for later ones), so chunks must be registered to line up. The
+fake derives the intrinsics of its grid from the original size it stashed in the view dict, so
+a correct mapping back to original pixels reprojects every point onto its own pixel.
 """
+
+CAMERA = '''
+import numpy as np
+
+
+def camera_pose(j):
+    """Camera j of the video in the video's frame (camera 0 = identity)."""
+    c, s = np.cos(0.02 * j), np.sin(0.02 * j)
+    pose = np.eye(4)
+    pose[:3, :3] = [[c, 0, s], [0, 1, 0], [-s, 0, c]]
+    pose[0, 3] = 0.1 * j
+    return pose
+
+
+def chunk_scale(first_frame):
+    return 1.0 + 0.05 * first_frame
+'''
+exec(CAMERA)  # the tests place their scene's cameras with the same functions  # noqa: S102
 
 FILES = {
     "mapanything/__init__.py": "",
+    "mapanything/_fake_camera.py": CAMERA,
     "mapanything/utils/__init__.py": "",
     "mapanything/utils/image.py": '''
 import numpy as np
@@ -45,7 +67,9 @@ def load_images(folder_or_list, resize_mode="fixed_mapping", size=None, norm_typ
         t = torch.from_numpy(np.asarray(im2).copy()).permute(2, 0, 1).float() / 255
         out.append(dict(img=((t - MEAN) / STD)[None], true_shape=np.int32([[th, tw]]), idx=i,
                         instance=str(i), data_norm_type=[norm_type],
-                        _fake_geometry=(w, h, s, left, top)))
+                        _fake_geometry=(w, h, s, left, top),
+                        _fake_frame=int(str(list(folder_or_list)[::stride][i]).split("/")[-1]
+                                        .split(".")[0])))
     return out
 ''',
     "mapanything/models/__init__.py": '''
@@ -53,6 +77,7 @@ import numpy as np
 import torch
 
 from mapanything.utils.image import MEAN, STD
+from mapanything._fake_camera import camera_pose, chunk_scale
 
 DEPTH = 2.0
 BORDER = 10  # grid pixels masked out along every edge
@@ -60,6 +85,7 @@ BORDER = 10  # grid pixels masked out along every edge
 
 def k_orig(w, h):
     return np.array([[0.9 * w, 0, w / 2], [0, 0.9 * w, h / 2], [0, 0, 1]])
+
 
 
 class MapAnything(torch.nn.Module):
@@ -84,8 +110,13 @@ class MapAnything(torch.nn.Module):
             v, u = torch.meshgrid(torch.arange(H), torch.arange(W), indexing="ij")
             z = torch.full((H, W), DEPTH)
             cam = torch.stack([(u - cx) * z / fx, (v - cy) * z / fy, z], -1)
-            pose = torch.eye(4)
-            pose[0, 3] = 0.1 * i
+            j, j0 = view["_fake_frame"], views[0]["_fake_frame"]
+            scale = chunk_scale(j0)
+            rel = np.linalg.inv(camera_pose(j0)) @ camera_pose(j)  # in the chunk's first camera
+            rel[:3, 3] *= scale
+            pose = torch.tensor(rel, dtype=torch.float32)
+            cam = cam * scale
+            z = z * scale
             world = cam @ pose[:3, :3].T + pose[:3, 3]
             mask = torch.zeros(H, W, dtype=torch.bool)
             mask[BORDER:-BORDER, BORDER:-BORDER] = True

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from mapanything_fake import install_fake  # noqa: E402
+from mapanything_fake import camera_pose, install_fake  # noqa: E402
 
 from rewis3d.geometry import project_points  # noqa: E402
 from rewis3d.reconstruct import reconstruct_scene  # noqa: E402
@@ -37,7 +37,7 @@ def fake_mapanything(tmp_path, monkeypatch):
 
 
 def _scene(tmp_path, frames=6):
-    """Scene poses = P0 @ (fake camera i of its chunk), so aligned chunks are consistent."""
+    """Scene poses = P0 @ (the fake's camera j): a correct reconstruction lies on them."""
     rng = np.random.default_rng(0)
     P0 = np.eye(4)
     c, s = np.cos(0.3), np.sin(0.3)
@@ -47,18 +47,24 @@ def _scene(tmp_path, frames=6):
     project = Project.create(tmp_path / "p", ["a"])
     with project.scene_writer("s") as w:
         for i in range(frames):
-            local = np.eye(4)
-            local[0, 3] = 0.1 * (i % 4)  # chunks of 4 restart the fake's camera path
             w.append(rgb=rng.integers(0, 255, (H, W, 3), dtype=np.uint8), intrinsics=K,
-                     pose=P0 @ local)
+                     pose=P0 @ camera_pose(i))
     return project.scene("s")
 
 
-def test_points_map_back_to_their_own_pixels(tmp_path, fake_mapanything):
+def test_chunks_in_their_own_frames_and_scales_register_into_one_cloud(tmp_path,
+                                                                       fake_mapanything):
+    """Chunks of 4 sharing 2 frames; each later chunk comes in its own first camera's frame
+    at another scale: every point still lands on its own pixel with the scene's poses."""
     scene = _scene(tmp_path)
-    rec = reconstruct_scene(scene, "mapanything", options={"chunk_size": 4, "device": "cpu"},
-                            drop_low_conf=False)
-    assert [(c["start"], c["stop"]) for c in rec.attrs["chunks"]] == [(0, 4), (4, 6)]
+    rec = reconstruct_scene(scene, "mapanything", drop_low_conf=False,
+                            options={"chunk_size": 4, "overlap": 2, "device": "cpu"})
+    chunks = rec.attrs["chunks"]
+    assert [(c["start"], c["stop"]) for c in chunks] == [(0, 4), (2, 6)]
+    assert chunks[1]["pairs"] > 1000 and chunks[1]["rms_m"] < 1e-3
+    assert abs(chunks[1]["scale"] - 1 / 1.1) < 1e-4  # the fake's chunk at frame 2 is 1.1x
+    for f in (4, 5):  # camera poses of the later chunk, in the scene's world
+        np.testing.assert_allclose(chunks[1]["camera_poses"][f - 2], scene.poses[f], atol=1e-4)
     assert rec.attrs["conf_kind"] == "mapanything-raw" and rec.attrs["model_input_size"] == [392, 518]
     assert (rec.conf[:] >= 1).all()
     for f in range(scene.num_frames):
