@@ -28,6 +28,7 @@ from rewis3d_gui.cloud_layer import COLOR_MODES, CONF_COLORMAP, CloudView
 from rewis3d_gui.session import Session
 
 SLIDER_STEPS = 100
+MAPANYTHING = "mapanything"
 
 
 class ReconstructionPanel(QWidget):
@@ -45,6 +46,9 @@ class ReconstructionPanel(QWidget):
         self.backend = QComboBox()
         self.backend.addItems(sorted(registry.installed_reconstructors()))
         self.backend.setCurrentText("sensor-depth")
+        self.backend_hint = QLabel("")  # what to use (or install) for a scene without depth
+        self.backend_hint.setWordWrap(True)
+        self.backend_hint.setVisible(False)
         self.run_button = QPushButton("Reconstruct")
         self.run_button.clicked.connect(self.run)
         self.progress = QProgressBar()
@@ -87,6 +91,7 @@ class ReconstructionPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<b>Reconstruction</b>"))
         layout.addLayout(form)
+        layout.addWidget(self.backend_hint)
         layout.addWidget(self.run_button)
         layout.addWidget(self.progress)
         layout.addWidget(self.view_button)
@@ -127,6 +132,29 @@ class ReconstructionPanel(QWidget):
         self.show_3d(False)
         self.cloud = None
         self._list_reconstructions()
+        self._suggest_backend()
+
+    def _suggest_backend(self) -> None:
+        """Frames without depth (an image folder, a video) need a model that infers the
+        geometry: MapAnything when installed, else say how to get it."""
+        import importlib.util
+
+        scene = self.session.scene
+        no_depth = scene is not None and not scene.has_depth
+        # the plugin registered and the MapAnything package it runs importable
+        installed = (self.backend.findText(MAPANYTHING) >= 0
+                     and importlib.util.find_spec(MAPANYTHING) is not None)
+        if no_depth and installed:
+            self.backend.setCurrentText(MAPANYTHING)
+        self.backend_hint.setVisible(no_depth)
+        self.backend_hint.setText(
+            "This scene has no depth maps, so sensor-depth cannot reconstruct it. "
+            + ("MapAnything infers the geometry from the frames (a GPU is advised; on a CPU it "
+               "takes minutes per frame)." if installed else
+               "Install the MapAnything backend to reconstruct it from the frames alone: "
+               "MapAnything itself (from its git repository, with uniception) and "
+               "`pip install -e plugins/rewis3d-mapanything`, then restart napari "
+               "(plugins/rewis3d-mapanything/README.md; a GPU is advised)."))
 
     def _list_reconstructions(self) -> None:
         scene = self.session.scene

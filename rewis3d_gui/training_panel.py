@@ -110,6 +110,14 @@ class TrainingPanel(QWidget):
         self.conf.addItems(["dual", "pred", "recon", "none"])
         self.sampling = QComboBox()
         self.sampling.addItems(["view-aware", "random"])
+        from rewis3d.models.backbones3d import available_backbones
+
+        self.model_3d = QComboBox()  # built-in PTv3 presets and installed plugin backbones
+        self.model_3d.addItems(available_backbones())
+        self.weights_3d = QLineEdit()
+        self.weights_3d.setPlaceholderText("none (random init)")
+        self.weights_3d.setToolTip("A Pointcept checkpoint (model_best.pth) or safetensors file "
+                                   "to start the 3D network from (model.pretrained_3d)")
         self.baseline = QCheckBox("EMA baseline (2D only)")
         self.baseline.setToolTip("The paper's baseline: the same 2D Mean Teacher without the 3D "
                                  "branch and its cross-modal consistency")
@@ -123,6 +131,8 @@ class TrainingPanel(QWidget):
         form.addRow("CMC weight 2D→3D", self.lambda_3d)
         form.addRow("Confidence", self.conf)
         form.addRow("Sampling", self.sampling)
+        form.addRow("3D model", self.model_3d)
+        form.addRow("3D weights", self.weights_3d)
         form.addRow("", self.baseline)
         form.addRow("Run", self.run_name)
         self.start_button = QPushButton("Start training")
@@ -171,6 +181,7 @@ class TrainingPanel(QWidget):
         from rewis3d.train.config import preset
 
         config = preset(name)
+        self.model_3d.setCurrentText(config.model.model_3d)
         self.lambda_2d.setValue(config.method.lambda_2d)
         self.lambda_3d.setValue(config.method.lambda_3d)
         length = (f"{config.optim.steps} steps" if config.optim.steps
@@ -286,7 +297,8 @@ class TrainingPanel(QWidget):
                          "in the 3D tab first (or tick 'EMA baseline' to train 2D only)")
 
     def _overrides_file(self, run: str) -> Path | None:
-        """A YAML of what the CLI has no flag for (CMC weights, the reconstruction), if changed."""
+        """A YAML of what the CLI has no flag for (CMC weights, the reconstruction, the 3D
+        model and its weights), if changed from the preset."""
         from rewis3d.train.config import preset
 
         config = preset(self.preset.currentText())
@@ -297,6 +309,10 @@ class TrainingPanel(QWidget):
         recon = self.session.reconstruction_name
         if recon and recon != config.data.reconstruction:
             overrides["data"] = {"reconstruction": recon}
+        if self.model_3d.currentText() != config.model.model_3d:
+            overrides.setdefault("model", {})["model_3d"] = self.model_3d.currentText()
+        if weights := self.weights_3d.text().strip():
+            overrides.setdefault("model", {})["pretrained_3d"] = str(Path(weights).expanduser())
         if not overrides:
             return None
         with tempfile.NamedTemporaryFile("w", prefix=f"rewis3d-{run}-", suffix=".yaml",

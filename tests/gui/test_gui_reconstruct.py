@@ -152,3 +152,42 @@ def test_entering_and_leaving_3d_five_times_in_a_drawn_window(street_project):
                             env={**os.environ, "PYTHONFAULTHANDLER": "1"})
     assert result.returncode == 0, result.stderr[-3000:]
     assert "round 5 ok" in result.stdout
+
+
+def _no_depth_project(tmp_path):
+    from rewis3d.store import Project
+    from tests.conftest import tiny_frames
+
+    project = Project.create(tmp_path / "video", ["a", "b"])
+    with project.scene_writer("clip") as writer:
+        for frame in tiny_frames(depth=False):
+            writer.append(**frame)
+    return project.path
+
+
+def test_a_scene_without_depth_is_offered_mapanything_or_told_how_to_install_it(
+        make_napari_viewer, tmp_path, monkeypatch, street_project):
+    from rewis3d.reconstruct import registry
+    from rewis3d_gui.dock import Rewis3dDock
+
+    dock = Rewis3dDock(make_napari_viewer())  # the MapAnything package is not installed here
+    panel = dock.reconstruction_panel
+    dock.project_panel.open_project(_no_depth_project(tmp_path))
+    assert not panel.backend_hint.isHidden()
+    assert "pip install -e plugins/rewis3d-mapanything" in panel.backend_hint.text()
+    dock.project_panel.open_project(street_project)  # has depth: no hint
+    assert panel.backend_hint.isHidden()
+
+    import importlib.util
+
+    real = registry.installed_reconstructors()
+    monkeypatch.setattr(registry, "installed_reconstructors",
+                        lambda: {**real, "mapanything": _EntryPoint()})
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: object() if name == "mapanything" else find_spec(name, *a))
+    dock = Rewis3dDock(make_napari_viewer())
+    dock.project_panel.open_project(_no_depth_project(tmp_path / "again"))
+    panel = dock.reconstruction_panel
+    assert panel.backend.currentText() == "mapanything"
+    assert "MapAnything infers the geometry" in panel.backend_hint.text()

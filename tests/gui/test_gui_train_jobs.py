@@ -255,3 +255,19 @@ def test_progress_events_show_phase_step_and_eta(dock):
     panel._show_event({"kind": "progress", "phase": "predicting",
                        "detail": "scene street: frame 3/24", "step": 0, "total_steps": 0})
     assert panel.status.text() == "live: predicting (scene street: frame 3/24)"
+
+
+def test_the_3d_model_and_its_weights_reach_the_run_config(dock, street_project):
+    from rewis3d.models.backbones3d import available_backbones
+
+    panel = dock.training_panel
+    dock.project_panel.open_project(street_project)
+    assert [panel.model_3d.itemText(i) for i in range(panel.model_3d.count())] == \
+        available_backbones()
+    assert panel.model_3d.currentText() == "ptv3-tiny"  # cpu-quick's
+    assert panel._overrides_file("a") is None  # nothing changed: no YAML
+    panel.model_3d.setCurrentText("ptv3-base")
+    panel.weights_3d.setText("/data/pointcept/model_best.pth")
+    overrides = yaml.safe_load(panel._overrides_file("b").read_text())
+    assert overrides["model"] == {"model_3d": "ptv3-base",
+                                  "pretrained_3d": "/data/pointcept/model_best.pth"}
