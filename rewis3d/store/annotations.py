@@ -4,14 +4,21 @@ Each stroke is appended (and fsync'ed) to ``strokes.jsonl`` before it touches th
 and the array's attrs record the last journal entry applied. Chunk writes are atomic (one frame
 per chunk), so after a kill the store holds every frame either before or after a stroke, and
 ``recover()`` (run on open) re-applies the strokes the array had not yet received.
+
+Several processes may write at once (the GUI, `simulate-labels`, a review accept): every write
+holds an exclusive file lock on the scene's annotations, takes the next sequence number from the
+journal on disk (never from a per-process cache) and reads the frame it changes after taking
+the lock, so no stroke overwrites another and no number is used twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +26,12 @@ import zarr
 
 from rewis3d.store.classes import IGNORE_INDEX
 from rewis3d.store.errors import StoreValidationError
+from rewis3d.store.locking import build_lock
 from rewis3d.store.schema import ANNOTATION_ARRAYS, StoredArray, open_checked
 
 JOURNAL = "strokes.jsonl"
 APPLIED_KEY = "journal_applied"
+TAIL_BYTES = 1 << 20  # the journal's last entry is within this many bytes of its end
 
 
 def encode_runs(flat_indices: np.ndarray) -> list[int]:
@@ -54,7 +63,6 @@ class Annotations:
         sizes = {"F": num_frames, "H": image_size[0], "W": image_size[1]}
         self.labels: StoredArray = open_checked(path, "labels", ANNOTATION_ARRAYS["labels"], sizes)
         self._lock = threading.Lock()
-        self._seq: int | None = None  # last journal sequence number, read once
 
     @staticmethod
     def create(path: Path, num_frames: int, image_size: tuple[int, int]) -> None:
@@ -100,12 +108,11 @@ class Annotations:
         self._check_frame(frame)
         self._check_class(class_id)
         flat = self._flat_indices(pixels)
-        with self._lock:
+        with self._exclusive():
             seq = self._last_seq() + 1
             entry = {"seq": seq, "frame": frame, "class": int(class_id), "tool": tool,
                      "runs": encode_runs(flat)}
             self._append_journal(entry)
-            self._seq = seq
             self._apply(entry)
             self.labels.attrs[APPLIED_KEY] = seq
         return seq
@@ -121,27 +128,28 @@ class Annotations:
         present = np.unique(labels)
         for c in present:
             self._check_class(int(c))
-        with self._lock:
+        with self._exclusive():
             self.labels[frame] = labels.astype(np.uint8)
             seq = self._last_seq() + 1
             self._append_journal({"seq": seq, "frame": frame, "op": "replace", "source": source})
-            self._seq = seq
             self.labels.attrs[APPLIED_KEY] = seq
 
     def clear(self) -> None:
         """Remove every label (and the journal: there is nothing left to recover)."""
-        with self._lock:
+        with self._exclusive():
             for f in self._written_frames():
                 self.labels[f] = IGNORE_INDEX
             (self.path / JOURNAL).unlink(missing_ok=True)
             self.labels.attrs[APPLIED_KEY] = 0
-            self._seq = 0
 
     def recover(self) -> int:
         """Re-apply journal strokes newer than the array; returns how many were replayed."""
         applied = int(self.labels.attrs.get(APPLIED_KEY, 0))
-        pending = [e for e in self.journal() if e["seq"] > applied and "runs" in e]
-        with self._lock:
+        if not any(e["seq"] > applied for e in self.journal()):
+            return 0  # the usual case: opening writes nothing (not even the lock file)
+        with self._exclusive():
+            applied = self._applied_on_disk()  # another process may have applied them by now
+            pending = [e for e in self.journal() if e["seq"] > applied and "runs" in e]
             for entry in pending:
                 self._apply(entry)
             last = self._last_seq()
@@ -183,12 +191,37 @@ class Annotations:
             fh.flush()
             os.fsync(fh.fileno())
 
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """This process's threads, then every process (a file lock the kernel drops if the
+        holder dies): one writer at a time."""
+        with self._lock, build_lock(self.path / JOURNAL):
+            yield
+
     def _last_seq(self) -> int:
-        if self._seq is None:
-            entries = self.journal()
-            last = entries[-1]["seq"] if entries else 0
-            self._seq = max(last, int(self.labels.attrs.get(APPLIED_KEY, 0)))
-        return self._seq
+        """The last sequence number on disk (call under ``_exclusive``): the journal's last
+        entry, read from its tail, or the array's record when the journal was cleared."""
+        path, last = self.path / JOURNAL, 0
+        if path.is_file():
+            with open(path, "rb") as fh:
+                size = fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, size - TAIL_BYTES))
+                for line in reversed(fh.read().split(b"\n")):
+                    try:
+                        last = int(json.loads(line)["seq"])
+                        break
+                    except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                        continue  # empty, torn or partial first line of the tail
+        return max(last, self._applied_on_disk())
+
+    def _applied_on_disk(self) -> int:
+        """The array's record of the last applied entry as stored now (this process's copy of
+        the attrs is stale once another process wrote)."""
+        try:
+            meta = json.loads((self.path / "labels" / "zarr.json").read_text())
+            return int(meta.get("attributes", {}).get(APPLIED_KEY, 0))
+        except (OSError, ValueError):
+            return int(self.labels.attrs.get(APPLIED_KEY, 0))
 
     def _flat_indices(self, pixels: np.ndarray) -> np.ndarray:
         h, w = self.image_size

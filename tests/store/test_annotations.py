@@ -73,3 +73,39 @@ def test_recover_replays_strokes_the_array_missed(tiny_project):
     assert scene.annotations.add_stroke(2, 0, np.array([[0, 0]])) == 3
     with pytest.warns(UserWarning, match="corrupt journal line 3"):
         assert [e["seq"] for e in scene.annotations.journal()] == [1, 2, 3]
+
+
+WRITER = """
+import sys
+import numpy as np
+from rewis3d.store import Project
+scene = Project.open(sys.argv[1]).scene("s")
+offset = int(sys.argv[2])
+for i in range(150):
+    pixel = offset + i  # each stroke its own pixel of frame 0 (a 12x16 frame has 192)
+    scene.annotations.add_stroke(0, 1 + offset // 96, np.array([[pixel // 16, pixel % 16]]))
+"""
+
+
+def test_two_processes_writing_strokes_lose_none(tiny_project):
+    """150 + 150 acknowledged strokes on one frame, written at the same time, all end up in
+    the labels and the journal, each under its own sequence number."""
+    import subprocess
+    import sys
+
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(tiny_project.path), str(offset)])
+             for offset in (0, 96)]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    from rewis3d.store import Project
+
+    annotations = Project.open(tiny_project.path).scene("s").annotations
+    journal = annotations.journal()
+    seqs = [e["seq"] for e in journal]
+    assert seqs == list(range(1, 301))  # every stroke journalled, each number once, in order
+    assert sorted(e["class"] for e in journal) == [1] * 150 + [2] * 150
+    replayed = np.full(12 * 16, 255, np.uint8)  # the journal in order: what must be stored
+    for entry in journal:
+        replayed[decode_runs(entry["runs"])] = entry["class"]
+    labels = annotations.frame(0).reshape(-1)
+    np.testing.assert_array_equal(labels, replayed)
+    assert (labels[:96] == 1).all() and (labels[150:] == 2).all()  # written by one writer only
