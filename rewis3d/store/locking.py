@@ -33,6 +33,14 @@ if os.name == "nt":  # pragma: no cover - exercised on Windows only
     def _unlock(fd: int) -> None:
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+    def _try_lock(fd: int) -> bool:
+        os.lseek(fd, 0, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
 else:
     import fcntl
 
@@ -41,6 +49,13 @@ else:
 
     def _unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
 
 
 def lock_path(final: Path) -> Path:
@@ -59,6 +74,30 @@ def build_lock(final: Path) -> Iterator[None]:
         return
     try:
         _lock(fd)
+        try:
+            yield
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
+class Busy(Exception):  # noqa: N818 - a state, caught by the caller to say who holds it
+    """Another process holds the lock of ``claim``."""
+
+
+@contextlib.contextmanager
+def claim(final: Path) -> Iterator[None]:
+    """Hold ``final``'s exclusive lock for the block, or raise :class:`Busy` at once when another
+    process holds it (e.g. two trainings of one run). Read-only locations run unlocked."""
+    try:
+        fd = os.open(lock_path(final), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield
+        return
+    try:
+        if not _try_lock(fd):
+            raise Busy(str(final))
         try:
             yield
         finally:

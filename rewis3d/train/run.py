@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from rewis3d.store import InputError, Project
+from rewis3d.store.locking import Busy, claim
 from rewis3d.store.scene import check_name
 from rewis3d.train import config as cfg
 from rewis3d.train import distributed
-from rewis3d.train.checkpoint import latest_checkpoint
+from rewis3d.train.checkpoint import CheckpointError, latest_checkpoint
 from rewis3d.train.evaluate import EvalResult
 from rewis3d.train.stopping import StopRequest
 
@@ -72,6 +75,27 @@ def use_the_only_reconstruction(project: Project, config: cfg.TrainConfig) -> st
     return note
 
 
+def _check_new_run(run_dir: Path, run: str, project: Project) -> None:
+    """A folder with a checkpoint is a run to resume; one without (a start that failed or was
+    stopped before its first checkpoint; nobody trains it, the caller holds its claim) is
+    cleared, so ``--run NAME`` starts it again instead of refusing both ways."""
+    if not run_dir.exists():
+        return
+    leftovers = [p for p in run_dir.iterdir() if p.name not in _job_files()]
+    if not leftovers:
+        return
+    try:
+        latest_checkpoint(run_dir)
+    except CheckpointError:
+        warnings.warn(f"run {run!r} never reached a checkpoint (an earlier start failed or was "
+                      f"stopped); starting it again in {run_dir}", stacklevel=3)
+        for path in leftovers:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        return
+    raise InputError(f"run {run!r} exists in {project.runs_dir}; continue it with "
+                     f"--resume {run} or pick another name (--run NAME)")
+
+
 def check_resumable(saved: cfg.TrainConfig, new: cfg.TrainConfig, run: str) -> None:
     a, b = _flat(saved.to_dict()), _flat(new.to_dict())
     changed = sorted(".".join(k) for k in a.keys() | b.keys()
@@ -108,18 +132,31 @@ def run_training(project: Project | str | Path, config: cfg.TrainConfig, run: st
     and :class:`~rewis3d.train.stopping.TrainingStopped`.
     Under ``torchrun`` every rank calls this; rank 0 alone writes the run's files.
     """
-    from rewis3d.train.trainer import Trainer
 
     ctx = distributed.init_from_env()
     project = project if isinstance(project, Project) else Project.open(project)
     run = run or default_run_name(config)
     run_dir = project.runs_dir / check_name(run, "run")
+    # One process trains a run at a time (rank 0 speaks for a DDP job): a file lock beside the
+    # run folder, held until the training ends; the kernel drops it if the process dies.
+    holding = claim(run_dir) if ctx.is_main else contextlib.nullcontext()
+    try:
+        with holding:
+            return _train_claimed(project, config, run, run_dir, ctx, resume, hooks, until, stop)
+    except Busy:
+        raise InputError(f"run {run!r} is being trained by another process right now; wait for "
+                         "it to end (or cancel it), or pick another name (--run NAME)") from None
+
+
+def _train_claimed(project: Project, config: cfg.TrainConfig, run: str, run_dir: Path, ctx,
+                   resume: bool, hooks, until: int | None, stop) -> RunResult:
+    from rewis3d.train.trainer import Trainer
+
     if resume:
         run_dir = run_dir_of(project, run)
         check_resumable(load_run_config(run_dir), config, run)
-    elif run_dir.exists() and any(p.name not in _job_files() for p in run_dir.iterdir()):
-        raise InputError(f"run {run!r} exists in {project.runs_dir}; continue it with "
-                         f"--resume {run} or pick another name (--run NAME)")
+    elif ctx.is_main:
+        _check_new_run(run_dir, run, project)
     distributed.barrier(ctx)  # every rank has checked the folder before rank 0 writes to it
     created = ctx.is_main and not run_dir.exists()
     if ctx.is_main:

@@ -143,3 +143,39 @@ def test_retraining_starts_from_the_exported_2d_student(tiny_project, tiny_confi
     assert second.steps == 2
     moved = weights(second.run_dir)
     assert any(not torch.equal(moved[f"student_2d.{k}"], v) for k, v in trained.items())
+
+
+def test_a_run_being_trained_is_refused_to_a_second_process(tiny_project, tiny_config):
+    """The claim is held for the whole training (here: taken by this test as the other process
+    would), so a second `train --run same` stops at once with a clear error."""
+    from rewis3d.store.locking import claim
+
+    tiny_config.method.baseline = "ema"
+    with claim(tiny_project / "runs" / "same"):
+        import subprocess
+        import sys
+
+        import yaml
+
+        config_file = tiny_project / "c.yaml"
+        config_file.write_text(yaml.safe_dump(tiny_config.to_dict()))
+        out = subprocess.run([sys.executable, "-m", "rewis3d.cli", "train", str(tiny_project),
+                              "--config", str(config_file), "--run", "same"],
+                             capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2
+    assert "run 'same' is being trained by another process right now" in out.stderr
+    assert not (tiny_project / "runs" / "same").exists()  # the refused start wrote nothing
+    assert run_training(tiny_project, tiny_config, run="same").steps == tiny_config.optim.steps
+
+
+def test_a_start_that_never_reached_a_checkpoint_can_start_again(tiny_project, tiny_config):
+    tiny_config.method.baseline = "ema"
+    run_dir = tiny_project / "runs" / "failed"
+    run_dir.mkdir(parents=True)
+    (run_dir / "config.yaml").write_text("left by a start that crashed at step 1\n")
+    (run_dir / "events.jsonl").write_text('{"kind": "step", "step": 1}\n')
+    with pytest.warns(UserWarning, match="never reached a checkpoint"):
+        result = run_training(tiny_project, tiny_config, run="failed")
+    assert result.steps == tiny_config.optim.steps
+    assert [e["step"] for e in read_events(run_dir, "step")] == list(
+        range(1, tiny_config.optim.steps + 1))
