@@ -83,8 +83,15 @@ def classes_from_json(raw: object, where: str) -> list[ClassInfo]:
     return classes
 
 
-def validate_classes(classes: list[ClassInfo], where: str = "classes") -> None:
-    """Ids must be exactly 0..C-1 in order, names unique and non-empty."""
+MAX_NAME_LENGTH = 64
+
+
+def validate_classes(classes: list[ClassInfo], where: str = "classes",
+                     new_names: set[str] | None = None) -> None:
+    """Ids must be exactly 0..C-1 in order, names unique and non-empty. Names in ``new_names``
+    (being written now, not read from an older store): one line of at most 64 printable
+    characters, unique ignoring case (a legend, a file name or a YAML key cannot tell "road"
+    from "Road")."""
     if len(classes) > MAX_CLASSES:
         raise StoreValidationError(f"{where}: at most {MAX_CLASSES} classes (255 = unlabelled)")
     names = set()
@@ -97,8 +104,28 @@ def validate_classes(classes: list[ClassInfo], where: str = "classes") -> None:
         if not c.name.strip():
             raise StoreValidationError(f"{where}: class {c.id} has an empty name")
         if c.name in names:
-            raise StoreValidationError(f"{where}: class name {c.name!r} is used twice")
+            raise StoreValidationError(f"{where}: class name {_short(c.name)!r} is used twice")
         names.add(c.name)
+        if new_names and c.name in new_names:
+            _check_new_name(c, [o for o in classes if o.id != c.id], where)
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= 40 else name[:40] + "..."
+
+
+def _check_new_name(c: ClassInfo, before: list[ClassInfo], where: str) -> None:
+    shown = _short(c.name)
+    if len(c.name) > MAX_NAME_LENGTH:
+        raise StoreValidationError(f"{where}: class name {shown!r} is {len(c.name)} characters "
+                                   f"long; use at most {MAX_NAME_LENGTH}")
+    if not c.name.isprintable() or c.name != c.name.strip():
+        raise StoreValidationError(f"{where}: class name {shown!r} holds a line break, a tab or "
+                                   "leading/trailing spaces; use one line of plain text")
+    same = [o.name for o in before if o.name.casefold() == c.name.casefold()]
+    if same:
+        raise StoreValidationError(f"{where}: class name {c.name!r} differs from {same[0]!r} "
+                                   "only by case; pick a name that differs in letters")
 
 
 def classes_to_json(classes: list[ClassInfo]) -> list[dict]:

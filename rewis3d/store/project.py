@@ -69,6 +69,9 @@ class Project:
         if path.name == STORE_NAME:
             path = path.parent
         meta = path / STORE_NAME / "zarr.json"
+        if path.is_file():
+            raise NotAProjectError(f"{path} is a file, not a project folder; give the folder "
+                                   "that holds rewis3d.zarr")
         if not path.is_dir():
             raise NotAProjectError(f"{path}: no such folder. Create a project with "
                                    "`rewis3d import ...` or `rewis3d sample ...`")
@@ -133,7 +136,8 @@ class Project:
 
     def set_classes(self, classes: Sequence[ClassInfo]) -> None:
         classes = list(classes)
-        validate_classes(classes, "classes")
+        before = {c.name for c in self._classes}
+        validate_classes(classes, "classes", new_names={c.name for c in classes} - before)
         self._root.attrs["classes"] = classes_to_json(classes)  # one atomic zarr.json write
         self._classes = classes
 
@@ -197,5 +201,5 @@ def _parse_class_specs(specs: Sequence[ClassSpec]) -> list[ClassInfo]:
         else:
             name, color = spec
             out.append(ClassInfo(i, name, parse_color(color)))
-    validate_classes(out)
+    validate_classes(out, new_names={c.name for c in out})
     return out

@@ -13,6 +13,12 @@ from rewis3d.synthetic._camera import intrinsics_from_fov
 from rewis3d.synthetic.layout import Layout
 from rewis3d.synthetic.render import Renderer
 
+# Bounds that keep one synthetic scene within a workstation's memory and disk (the largest:
+# 10,000 frames of 4096x4096 would still be ~6 TB, so sample_into_project also checks the disk).
+MAX_SIDE = 4096
+MAX_FRAMES = 10_000
+BYTES_PER_PIXEL = 40  # rgb, depth, gt and the simulated reconstruction's point, colour, conf...
+
 
 @dataclass(frozen=True)
 class SceneFamily:
@@ -49,6 +55,12 @@ class SceneConfig:
                 raise InputError(f"{name} must be a positive integer, got {value!r}")
         if self.width < 8 or self.height < 8:
             raise InputError(f"image size {self.width}x{self.height} is too small; use >= 8x8")
+        if max(self.width, self.height) > MAX_SIDE:
+            raise InputError(f"image size {self.width}x{self.height} is too large for a synthetic "
+                             f"scene; use at most {MAX_SIDE} pixels a side")
+        if self.frames > MAX_FRAMES:
+            raise InputError(f"{self.frames} frames is too many for a synthetic scene; use at most "
+                             f"{MAX_FRAMES} (or several scenes)")
         if self.spacing is not None and not self.spacing > 0:
             raise InputError(f"spacing must be > 0 metres, got {self.spacing!r}")
 

@@ -39,6 +39,7 @@ def sample_into_project(
     noise.validate()
     fam = family(config.kind)
     path = Path(path)
+    _check_disk(path, config)
     created = not (path / STORE_NAME).exists()
     if created and path.is_dir() and any(path.iterdir()):
         raise InputError(f"{path} exists, is not empty and is not a Rewis3d project; "
@@ -82,3 +83,16 @@ def _check_classes(project: Project, kind: str, names: list[str]) -> None:
             f"project {project.path} has classes {have or 'none'}, but {kind!r} scenes need "
             f"{names} (in that order); sample into a new project folder instead"
         )
+
+
+def _check_disk(path: Path, config: SceneConfig) -> None:
+    """Refuse before rendering a scene whose store would not fit on the disk."""
+    from rewis3d.synthetic.generate import BYTES_PER_PIXEL
+
+    need = config.frames * config.width * config.height * BYTES_PER_PIXEL
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+    free = shutil.disk_usage(existing).free
+    if need > free:
+        raise InputError(f"{config.frames} frames of {config.width}x{config.height} need about "
+                         f"{need / 1e9:.1f} GB but {existing} has {free / 1e9:.1f} GB free; use "
+                         "fewer frames or a smaller --size")

@@ -93,3 +93,39 @@ def test_simulate_labels_needs_ground_truth(project):
         writer.append(rgb=np.zeros((8, 8, 3), np.uint8), intrinsics=np.eye(3), pose=np.eye(4))
     result = run("simulate-labels", project, "--scene", "nogt", "--kind", "coarse")
     assert result.exit_code == 2 and "ground truth" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--frames", "100000000"], "100000000 frames is too many for a synthetic scene"),
+    (["--size", "100000x100000"], "is too large for a synthetic scene"),
+])
+def test_unbounded_samples_are_refused_before_any_work(tmp_path, args, message):
+    from click.testing import CliRunner
+
+    from rewis3d.cli import main
+
+    out = CliRunner().invoke(main, ["sample", str(tmp_path / "p"), *args])
+    assert out.exit_code == 2 and message in out.output
+    assert not (tmp_path / "p").exists()
+
+
+def test_a_sample_larger_than_the_free_disk_is_refused(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    from rewis3d.store import InputError
+    from rewis3d.synthetic import SceneConfig, sample_into_project
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(10**9, 10**9 - 10**6, 10**6))
+    with pytest.raises(InputError, match=r"need about 0\.1 GB but .* has 0\.0 GB free"):
+        sample_into_project(tmp_path / "p", SceneConfig(frames=100, width=160, height=120))
+    assert not (tmp_path / "p").exists()
+
+
+def test_a_file_given_as_the_project_says_so(tmp_path):
+    from rewis3d.store import NotAProjectError, Project
+
+    (tmp_path / "notes.txt").write_text("")
+    with pytest.raises(NotAProjectError, match="is a file, not a project folder"):
+        Project.open(tmp_path / "notes.txt")
