@@ -28,8 +28,10 @@ def open_or_create(path: Path) -> Project:
 @click.argument("src", type=click.Path(path_type=Path))
 @click.argument("project", type=click.Path(path_type=Path))
 @click.option("--scene", required=True, help="Name of the scene to create.")
-@click.option("--stride", default=1, show_default=True, help="Keep every K-th frame.")
-@click.option("--max-frames", type=int, default=None, help="Stop after this many frames.")
+@click.option("--stride", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Keep every K-th frame.")
+@click.option("--max-frames", type=click.IntRange(min=1), default=None,
+              help="Stop after this many frames.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing scene of that name.")
 @click.option("--label-map", type=click.Path(path_type=Path), default=None,
               help="scannet: the scannetv2-labels.combined.tsv that maps label-filt/ ids to "
@@ -68,11 +70,11 @@ def import_cmd(fmt, src, project, scene, stride, max_frames, overwrite, label_ma
         result = import_frames(proj, scene, source, overwrite=overwrite, progress=progress)
     except BaseException:
         bar.close()
-        if created:  # leave no empty project behind a failed first import
+        if created:  # leave nothing behind a failed first import, so the retry can go ahead
             import shutil
 
-            shutil.rmtree(proj.store_path, ignore_errors=True)
-            shutil.rmtree(proj.staging, ignore_errors=True)
+            for folder in (proj.store_path, proj.staging, proj.runs_dir):
+                shutil.rmtree(folder, ignore_errors=True)
         raise
     bar.close()
     h, w = result.image_size

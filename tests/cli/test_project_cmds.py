@@ -50,6 +50,30 @@ def test_import_bad_source_creates_nothing(tmp_path):
     assert not (tmp_path / "proj2" / "rewis3d.zarr").exists()
 
 
+def test_a_first_import_that_fails_mid_way_leaves_nothing_and_the_retry_works(tmp_path):
+    from PIL import Image
+
+    src = tmp_path / "photos"
+    src.mkdir()
+    Image.fromarray(np.zeros((20, 30, 3), np.uint8)).save(src / "0.png")
+    (src / "1.png").write_bytes(b"not a png")  # found by the listing, fails when decoded
+    result = run("import", "images", src, tmp_path / "proj", "--scene", "k")
+    assert result.exit_code == 2 and "1.png" in result.output
+    assert not (tmp_path / "proj").exists() or not any((tmp_path / "proj").iterdir())
+    (src / "1.png").unlink()
+    result = run("import", "images", src, tmp_path / "proj", "--scene", "k")  # the retry
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("flag, value", [("--max-frames", "-3"), ("--max-frames", "0"),
+                                         ("--stride", "0")])
+def test_import_counts_below_one_are_refused(tmp_path, flag, value):
+    src = make_7scenes(tmp_path / "seq", n=2)
+    result = run("import", "7scenes", src, tmp_path / "proj", "--scene", "k", flag, value)
+    assert result.exit_code == 2 and f"Invalid value for '{flag}'" in result.output
+    assert "x>=1" in result.output and not (tmp_path / "proj").exists()
+
+
 def test_import_into_non_project_folder_refused(tmp_path):
     src = make_7scenes(tmp_path / "seq", n=1)
     (tmp_path / "busy").mkdir()
