@@ -111,7 +111,12 @@ def export_ply_cmd(project, out, scene, reconstruction, label_kind):
     from rewis3d.geometry.lifting import lift_labels
     from rewis3d.geometry.preview_run import pick_reconstruction
     from rewis3d.geometry.propagation import PropagationPreview
+    from rewis3d.store import InputError
 
+    if out.is_dir():  # found before the propagation, not after it
+        raise InputError(f"{out} is a folder; give the .ply file to write, e.g. {out / scene}.ply")
+    if not out.parent.is_dir():
+        raise InputError(f"{out.parent}: no such folder to write {out.name} into")
     proj = Project.open(project)
     sc = proj.scene(scene)
     rec = pick_reconstruction(sc, reconstruction)

@@ -177,11 +177,48 @@ def preset(name: str) -> TrainConfig:
 
 
 def from_dict(data: dict, base: TrainConfig | None = None, where: str = "config") -> TrainConfig:
-    """``base`` (default: a fresh TrainConfig) with ``data`` applied; unknown keys and wrong
-    types are refused with the dotted key named."""
+    """``base`` (default: a fresh TrainConfig) with ``data`` applied; unknown keys, wrong
+    types and values out of range are refused with the dotted key named."""
     config = base or TrainConfig()
     _apply(config, data, where)
+    check_ranges(config, where)
     return config
+
+
+# (section, key) -> (lowest, highest) allowed, None = open; tuples are checked element-wise.
+RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
+    ("model", "grid_size"): (1e-6, None),
+    ("data", "batch_size"): (1, None), ("data", "crop"): (8, None), ("data", "points"): (1, None),
+    ("data", "cutout"): (0, None), ("data", "blur_p"): (0, 1), ("data", "augmix_p"): (0, 1),
+    ("data", "image_ratio"): (0, 1), ("data", "conf_drop"): (0, 0.99),
+    ("data", "eval_window"): (8, None), ("data", "rescale"): (1e-3, None),
+    ("data", "aspect"): (1e-3, None),
+    ("method", "alpha"): (0, 1), ("method", "tau"): (0, 1), ("method", "beta"): (0, 1),
+    ("method", "cmc_start"): (0, 1), ("method", "cmc_ramp"): (0, 1),
+    ("method", "lambda_2d"): (0, None), ("method", "lambda_3d"): (0, None),
+    ("optim", "epochs"): (1, None), ("optim", "steps"): (1, None),
+    ("optim", "lr_2d"): (0, None), ("optim", "lr_2d_blocks"): (0, None),
+    ("optim", "lr_3d"): (0, None), ("optim", "lr_3d_blocks"): (0, None),
+    ("optim", "weight_decay_2d"): (0, None), ("optim", "weight_decay_3d"): (0, None),
+    ("optim", "pct_start"): (0, 1), ("optim", "div_factor"): (1e-9, None),
+    ("optim", "final_div_factor"): (1e-9, None),
+    ("run", "log_every"): (1, None), ("run", "eval_every"): (0, None),
+    ("run", "checkpoint_every"): (0, None), ("run", "threads"): (1, None),
+}
+
+
+def check_ranges(config: TrainConfig, where: str = "config") -> None:
+    """Refuse values no run can use (a negative batch size, a probability above 1), naming
+    the key, before any data is loaded."""
+    for (section, key), (low, high) in RANGES.items():
+        value = getattr(getattr(config, section), key)
+        for v in value if isinstance(value, tuple | list) else (value,):
+            if v is None:
+                continue
+            if (low is not None and v < low) or (high is not None and v > high):
+                bounds = (f"between {low} and {high}" if low is not None and high is not None
+                          else f">= {low}" if low is not None else f"<= {high}")
+                raise InputError(f"{where}: {section}.{key} must be {bounds}, got {value!r}")
 
 
 def load(path: str | Path, base: TrainConfig | None = None) -> TrainConfig:

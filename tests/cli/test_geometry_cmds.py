@@ -41,3 +41,24 @@ def test_unknown_backend_is_one_clear_line(tiny_project):
 def test_propagate_without_reconstruction_says_what_to_run(tiny_project):
     result = CliRunner().invoke(main, ["propagate", str(tiny_project.path), "--scene", "s"])
     assert result.exit_code == 2 and "rewis3d reconstruct" in result.output
+
+
+def test_export_ply_to_a_folder_or_a_missing_folder_says_so_before_any_work(tiny_project,
+                                                                           tmp_path):
+    runner, path = CliRunner(), str(tiny_project.path)
+    assert runner.invoke(main, ["reconstruct", path, "--scene", "s"]).exit_code == 0
+    result = runner.invoke(main, ["export-ply", path, "--scene", "s", str(tmp_path)])
+    assert result.exit_code == 2 and f"{tmp_path} is a folder; give the .ply file" in result.output
+    result = runner.invoke(main, ["export-ply", path, "--scene", "s",
+                                  str(tmp_path / "nope" / "c.ply")])
+    assert result.exit_code == 2 and "no such folder to write c.ply into" in result.output
+
+
+def test_out_of_range_training_values_name_the_key(tiny_project, tmp_path):
+    (tmp_path / "bad.yaml").write_text("data:\n  batch_size: -3\n")
+    result = CliRunner().invoke(main, ["train", str(tiny_project.path), "--preset", "cpu-quick",
+                                       "--config", str(tmp_path / "bad.yaml")])
+    assert result.exit_code == 2
+    assert "data.batch_size must be >= 1, got -3" in result.output
+    assert not (tiny_project.path / "runs").exists() or not any(
+        p.is_dir() for p in (tiny_project.path / "runs").iterdir())
