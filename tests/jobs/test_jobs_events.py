@@ -38,3 +38,19 @@ def test_garbage_lines_are_skipped(tmp_path):
     path.write_bytes(b'{"kind": "st' + _line(kind="step", step=5) + b"[1, 2]\n" + _line(kind="x"))
     events, offset = read_events_since(path)
     assert events == [{"kind": "x"}] and offset == path.stat().st_size
+
+
+def test_a_replaced_file_is_read_from_its_start_even_when_longer(tmp_path):
+    """A resumed run rewrites events.jsonl through a new file (aside + rename); if the new one
+    is longer than the old offset, the size alone cannot tell."""
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"step": 1}\n{"step": 2}\n')
+    stream = EventStream(path)
+    assert [e["step"] for e in stream.poll()] == [1, 2]
+    aside = tmp_path / "events.tmp"
+    aside.write_text("".join(f'{{"step": {s}, "resumed": true}}\n' for s in (1, 2, 3, 4, 5)))
+    aside.replace(path)
+    events = stream.poll()
+    assert stream.restarted and [e["step"] for e in events] == [1, 2, 3, 4, 5]
+    assert all(e["resumed"] for e in events)
+    assert stream.poll() == [] and not stream.restarted
