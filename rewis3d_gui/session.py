@@ -145,6 +145,7 @@ class Session:
         layer.events.selected_label.connect(self._on_selected_label)
         for key in range(1, MAX_CLASS_KEYS + 1):
             layer.bind_key(str(key), self._class_key(key - 1), overwrite=True)
+        _advertise_class_keys(self.viewer, layer)
         if self.project and self.project.num_classes:
             self.select_class(0)
 
@@ -234,3 +235,35 @@ def _open_in_gui(path: str | Path) -> Project:
             f"{path} is not a Rewis3d project (a project folder holds rewis3d.zarr). Pick the "
             "project folder itself, or make one with New… in the Project tab and add a video "
             "or an image folder to it with Import frames…") from None
+
+
+CLASS_KEYS_HELP = f"1-{MAX_CLASS_KEYS}: select a class (Rewis3d)"
+
+
+def _advertise_class_keys(viewer, layer) -> None:
+    """Keys 1-9 select classes on this layer (napari binds them to its modes): say so in the
+    status bar's help and drop the digits from the mode buttons' tooltips, so napari does not
+    advertise them as its own tools; the letter keys (P, E, F, L, Z) keep their napari meaning."""
+    import re
+
+    digit_help = re.compile(r"^use <\d> for ")
+
+    def fix_help(_event=None) -> None:
+        parts = [p for p in layer.help.split(", ")
+                 if p and not digit_help.match(p) and p != CLASS_KEYS_HELP]
+        text = ", ".join([CLASS_KEYS_HELP, *parts])
+        if layer.help != text:
+            layer.help = text
+
+    layer.events.mode.connect(fix_help)
+    layer.events.help.connect(fix_help)
+    fix_help()
+    qt_viewer = getattr(viewer.window, "_qt_viewer", None)  # absent without a Qt window
+    controls = getattr(getattr(qt_viewer, "controls", None), "widgets", {}).get(layer)
+    if controls is None:
+        return
+    from qtpy.QtWidgets import QAbstractButton
+
+    for button in controls.findChildren(QAbstractButton):
+        tip = re.sub(r"\(\d or (\w)\)", r"(\1)", button.toolTip())
+        button.setToolTip(re.sub(r" ?\(\d\)", "", tip))

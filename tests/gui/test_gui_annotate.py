@@ -102,3 +102,18 @@ def test_number_keys_select_classes(dock, street_project):
     assert dock.session.selected_class == 2
     assert dock.classes_panel.list.currentRow() == 2
     assert dock.session.labels_layer.mode == "paint"  # not napari's "3 = polygon" any more
+
+
+def test_number_keys_are_advertised_as_classes_not_as_napari_modes(dock, street_project):
+    from qtpy.QtWidgets import QAbstractButton
+
+    dock.project_panel.open_project(street_project)
+    layer = dock.session.labels_layer
+    for mode in ("paint", "erase", "polygon"):
+        layer.mode = mode
+        assert layer.help.startswith("1-9: select a class (Rewis3d)")
+        assert "use <1>" not in layer.help and "use <2>" not in layer.help
+    controls = dock.session.viewer.window._qt_viewer.controls.widgets[layer]
+    tips = [b.toolTip() for b in controls.findChildren(QAbstractButton) if b.toolTip()]
+    assert "Activate the label eraser (E) " in tips and "Activate the paint brush (P) " in tips
+    assert not any(f"({d}" in tip or f"({d})" in tip for tip in tips for d in "1234567")
