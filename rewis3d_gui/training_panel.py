@@ -125,6 +125,7 @@ class TrainingPanel(QWidget):
         self.run_name.setPlaceholderText("run name, e.g. rewis3d-1")
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow docks
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Preset", self.preset)
         form.addRow("Steps", self.steps)
         form.addRow("CMC weight 3D→2D", self.lambda_2d)
