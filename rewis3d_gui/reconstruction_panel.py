@@ -41,6 +41,7 @@ class ReconstructionPanel(QWidget):
         self.cloud: CloudView | None = None
         self._frame_step: tuple | None = None
         self._hidden: list = []  # the layers the 3D view hid, shown again on the way back
+        self._frame_camera: tuple | None = None  # (center, zoom, angles) of the frames' view
         from rewis3d.reconstruct import registry
 
         self.backend = QComboBox()
@@ -202,6 +203,9 @@ class ReconstructionPanel(QWidget):
             self._show_colorbar()
         if on and self.cloud is not None:
             self._frame_step = viewer.dims.current_step
+            if self.cloud.layer not in viewer.layers:  # the frames' view, to come back to
+                camera = viewer.scene.camera
+                self._frame_camera = (camera.center, camera.zoom, camera.angles)
             if self.cloud.layer not in viewer.layers:
                 self._hidden = [ly for ly in viewer.layers if ly.visible]
             for layer in self._hidden:
@@ -219,6 +223,10 @@ class ReconstructionPanel(QWidget):
             viewer.layers.remove(self.cloud.layer)
             if self._frame_step is not None:
                 viewer.dims.current_step = self._frame_step
+            if self._frame_camera is not None:  # the 3D fit zoomed in metres, not pixels
+                center, zoom, angles = self._frame_camera
+                camera = viewer.scene.camera
+                camera.center, camera.zoom, camera.angles = center, zoom, angles
         self.view_button.blockSignals(True)
         self.view_button.setChecked(bool(on and self.cloud is not None))
         self.view_button.setText("Back to frames" if self.view_button.isChecked()

@@ -28,6 +28,7 @@ from qtpy.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -126,6 +127,9 @@ class TrainingPanel(QWidget):
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow docks
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for field in (self.steps, self.lambda_2d, self.lambda_3d, self.conf, self.sampling,
+                      self.weights_3d, self.run_name):  # fill the row: texts are not cut
+            field.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         form.addRow("Preset", self.preset)
         form.addRow("Steps", self.steps)
         form.addRow("CMC weight 3D→2D", self.lambda_2d)

@@ -71,7 +71,7 @@ def test_the_camera_is_centred_on_each_newly_shown_scene(dock, street_project, t
 
     big = tmp_path / "big"
     sample_into_project(big, SceneConfig(kind="street", frames=2, width=320, height=240, seed=1))
-    camera = dock.session.viewer.camera
+    camera = dock.session.viewer.scene.camera
     assert dock.project_panel.open_project(street_project)  # 64x48
     dock.session.viewer.add_points([[0, 5, 5]], name="a layer of the user's")  # not emptied
     assert dock.project_panel.open_project(big)

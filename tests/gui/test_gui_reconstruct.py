@@ -80,6 +80,7 @@ def test_sensor_depth_then_3d_view_colour_modes_and_threshold(dock, street_proje
 
     viewer = session.viewer
     prediction = viewer.add_labels(np.zeros((4, 48, 64), np.uint8), name="a run's prediction")
+    frames_zoom, frames_center = viewer.scene.camera.zoom, viewer.scene.camera.center
     hidden_by_user = viewer.add_image(np.zeros((4, 48, 64)), name="hidden", visible=False)
     panel.view_button.setChecked(True)
     cloud = panel.cloud
@@ -128,6 +129,8 @@ def test_sensor_depth_then_3d_view_colour_modes_and_threshold(dock, street_proje
     assert viewer.dims.ndisplay == 2 and cloud.layer not in viewer.layers
     assert session.labels_layer.visible and viewer.dims.range[0].stop == 3
     assert prediction.visible and not hidden_by_user.visible  # back as they were
+    assert viewer.scene.camera.zoom == pytest.approx(frames_zoom)  # not the 3D fit's metre zoom
+    assert viewer.scene.camera.center[-2:] == pytest.approx(frames_center[-2:])
 
 
 def test_display_budget_subsamples_large_clouds():
