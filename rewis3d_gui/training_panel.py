@@ -192,6 +192,8 @@ class TrainingPanel(QWidget):
         length = (f"{config.optim.steps} steps" if config.optim.steps
                   else f"{config.optim.epochs} epochs")
         self.steps.setSpecialValueText(f"preset ({length})")
+        text = self.steps.fontMetrics().horizontalAdvance(self.steps.specialValueText())
+        self.steps.setMinimumWidth(text + 110)  # napari's +/- buttons and frame: text stays whole
 
     # -- starting --------------------------------------------------------------------------
     def _manager(self):
