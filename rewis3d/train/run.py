@@ -132,7 +132,6 @@ def run_training(project: Project | str | Path, config: cfg.TrainConfig, run: st
     and :class:`~rewis3d.train.stopping.TrainingStopped`.
     Under ``torchrun`` every rank calls this; rank 0 alone writes the run's files.
     """
-
     cfg.check_ranges(config)  # CLI flags and library callers set fields after loading
     ctx = distributed.init_from_env()
     project = project if isinstance(project, Project) else Project.open(project)
@@ -140,6 +139,8 @@ def run_training(project: Project | str | Path, config: cfg.TrainConfig, run: st
     run_dir = project.runs_dir / check_name(run, "run")
     # One process trains a run at a time (rank 0 speaks for a DDP job): a file lock beside the
     # run folder, held until the training ends; the kernel drops it if the process dies.
+    if ctx.is_main:
+        project.runs_dir.mkdir(exist_ok=True)  # the claim's lock file lives there
     holding = claim(run_dir) if ctx.is_main else contextlib.nullcontext()
     try:
         with holding:
