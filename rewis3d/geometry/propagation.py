@@ -33,6 +33,7 @@ from rewis3d.geometry.preview_store import (
     load_or_build,
 )
 from rewis3d.store import IGNORE_INDEX
+from rewis3d.store.annotations import check_label_ids
 
 INDEX_SHARE = 75  # % of from_scene's progress for the first index build (~75 % of its time)
 
@@ -101,7 +102,9 @@ class PropagationPreview:
         preview = cls(index, reconstruction.frame_ptr, scene.image_size, num_classes, config)
         labelled = scene.annotations.labelled_frames()
         for i, f in enumerate(labelled):
-            preview.update_frame(f, scene.annotations.frame(f))
+            labels = scene.annotations.frame(f)
+            check_label_ids(labels, num_classes, f"scene {scene.name!r} frame {f}")
+            preview.update_frame(f, labels)
             if progress is not None:
                 progress(INDEX_SHARE + round((100 - INDEX_SHARE) * (i + 1) / len(labelled)), 100)
         return preview
@@ -117,6 +120,7 @@ class PropagationPreview:
     def update_frame(self, frame: int, labels: np.ndarray) -> set[int]:
         """Take frame ``frame``'s current (H, W) labels; return the frames whose preview changed."""
         s = self._points_of(frame)
+        check_label_ids(labels, self.votes.shape[1], f"frame {frame}")
         new = lift_view(labels, self.pixel[s])
         old = self._lifted.get(frame, np.full(len(new), IGNORE_INDEX, dtype=np.uint8))
         changed = np.flatnonzero(new != old)

@@ -25,7 +25,7 @@ import numpy as np
 import zarr
 
 from rewis3d.store.classes import IGNORE_INDEX
-from rewis3d.store.errors import StoreValidationError
+from rewis3d.store.errors import InputError, StoreValidationError
 from rewis3d.store.locking import build_lock
 from rewis3d.store.schema import ANNOTATION_ARRAYS, StoredArray, open_checked
 
@@ -249,6 +249,17 @@ class Annotations:
                 f"class id {class_id} is outside the class list (0..{n - 1}, 255 = unlabelled); "
                 "add the class first (`rewis3d classes PROJECT add NAME`)"
             )
+
+
+def check_label_ids(labels: np.ndarray, num_classes: int, where: str) -> None:
+    """Stored labels written by another tool (or before classes were removed) can hold ids
+    beyond the class list: say which, where, and what to do, before any vote or loss uses them."""
+    labels = np.asarray(labels)
+    bad = np.unique(labels[(labels != IGNORE_INDEX) & (labels >= num_classes)])
+    if bad.size:
+        raise InputError(f"{where}: label ids {bad.tolist()} are beyond the project's "
+                         f"{num_classes} classes (0..{num_classes - 1}); add the classes "
+                         "(`rewis3d classes add`) or fix the labels")
 
 
 def _ends_with_newline(path: Path) -> bool:

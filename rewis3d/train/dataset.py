@@ -23,6 +23,7 @@ import torch
 from rewis3d.geometry import SamplingConfig, SamplingIndex, lift_view, view_aware_sample
 from rewis3d.reconstruct.filtering import confident_in_view
 from rewis3d.store import IGNORE_INDEX, InputError, Project
+from rewis3d.store.annotations import check_label_ids
 from rewis3d.train.augment2d import NO_POINT, View2D, shared_geometry, student_photometric
 from rewis3d.train.augment3d import center_xy, student_coords
 from rewis3d.train.config import DataConfig
@@ -96,7 +97,8 @@ def load_scenes(project: Project, config: DataConfig, with_3d: bool,
                                  "GUI or run `rewis3d simulate-labels PROJECT --scene " + name + "`")
             continue
         labels = {f: scene.annotations.frame(f) for f in frames}
-        _check_class_ids(labels, project.num_classes, name)
+        for f, lab in labels.items():
+            check_label_ids(lab, project.num_classes, f"scene {name!r} frame {f}")
         data = SceneData(name, frames, {f: np.asarray(scene.rgb[f]) for f in frames}, labels)
         if with_3d:
             if phase:
@@ -108,15 +110,6 @@ def load_scenes(project: Project, config: DataConfig, with_3d: bool,
                          f"{', '.join(names) or 'any scene'}: training needs sparse labels; draw "
                          "some in the GUI or run `rewis3d simulate-labels PROJECT --scene S`")
     return scenes
-
-
-def _check_class_ids(labels: dict[int, np.ndarray], num_classes: int, scene: str) -> None:
-    for f, lab in labels.items():
-        bad = np.unique(lab[(lab != IGNORE_INDEX) & (lab >= num_classes)])
-        if bad.size:
-            raise InputError(f"scene {scene!r} frame {f}: label ids {bad.tolist()} are beyond "
-                             f"the project's {num_classes} classes (0..{num_classes - 1}); add "
-                             "the classes (`rewis3d classes add`) or fix the labels")
 
 
 def _attach_points(data: SceneData, scene, config: DataConfig,

@@ -62,3 +62,14 @@ def test_out_of_range_training_values_name_the_key(tiny_project, tmp_path):
     assert "data.batch_size must be >= 1, got -3" in result.output
     assert not (tiny_project.path / "runs").exists() or not any(
         p.is_dir() for p in (tiny_project.path / "runs").iterdir())
+
+
+def test_propagate_with_a_label_beyond_the_class_list_names_it(tiny_project):
+    runner, path = CliRunner(), str(tiny_project.path)
+    assert runner.invoke(main, ["reconstruct", path, "--scene", "s"]).exit_code == 0
+    labels = np.full((12, 16), 255, np.uint8)
+    labels[2:4, 2:4] = 9  # written by another tool: the project has 3 classes
+    tiny_project.scene("s").annotations.labels[1] = labels
+    result = runner.invoke(main, ["propagate", path, "--scene", "s"])
+    assert result.exit_code == 2
+    assert "scene 's' frame 1: label ids [9] are beyond the project's 3 classes" in result.output
