@@ -21,7 +21,8 @@ def read_video(src: Path, stride: int = 1, max_frames: int | None = None) -> Fra
     try:
         props = iio.immeta(src, plugin="FFMPEG")
     except Exception as exc:  # imageio/ffmpeg raise several types for broken files
-        raise InputError(f"{src}: cannot be read as a video ({exc}); check the file") from None
+        raise InputError(f"{src}: cannot be read as a video ({ffmpeg_reason(exc)}); check that "
+                         "it is a video file (mp4, mov, avi, mkv, webm)") from None
     nframes = props.get("nframes")
     fps, duration = props.get("fps"), props.get("duration")
     if not isinstance(nframes, int) or nframes <= 0:
@@ -45,7 +46,17 @@ def read_video(src: Path, stride: int = 1, max_frames: int | None = None) -> Fra
                 yield FrameRecord(rgb, K, np.eye(4), name=f"{src.name}#{i}")
                 yielded += 1
         except (OSError, RuntimeError, ValueError) as exc:
-            raise InputError(f"{src}: decoding failed after {yielded} frames ({exc})") from None
+            raise InputError(f"{src}: decoding failed after {yielded} frames "
+                             f"({ffmpeg_reason(exc)})") from None
 
     source = {"reader": "video", "path": str(src), "stride": stride, "poses_known": False}
     return FrameSource(count, frames(), source)
+
+
+def ffmpeg_reason(exc: Exception) -> str:
+    """The line of an ffmpeg error that says what went wrong, not its 2-3 KB banner (version,
+    build configuration, library versions)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower() or "invalid" in line.lower()]
+    reason = (errors or lines or [type(exc).__name__])[-1]
+    return reason if len(reason) <= 200 else reason[:200] + "..."

@@ -89,8 +89,11 @@ def test_video_stride_and_max_frames(tmp_path):
 def test_broken_video(tmp_path):
     path = tmp_path / "clip.mp4"
     path.write_bytes(b"not a video at all" * 10)
-    with pytest.raises(InputError, match="clip.mp4: cannot be read as a video"):
+    with pytest.raises(InputError, match="clip.mp4: cannot be read as a video") as info:
         READERS["video"](path)
+    message = str(info.value)
+    assert len(message) < 400 and "configuration:" not in message  # not ffmpeg's banner
+    assert "Invalid data" in message
     with pytest.raises(InputError, match="no such video file"):
         READERS["video"](tmp_path / "none.mp4")
 
