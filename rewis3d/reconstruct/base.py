@@ -26,6 +26,9 @@ class BackendOutput:
     conf_kind: str  # "constant" (real 3D, conf = 1), "consistency", "mapanything-raw", ...
     parameters: dict[str, Any] = field(default_factory=dict)
     extra_attrs: dict[str, Any] = field(default_factory=dict)  # e.g. MapAnything's chunks
+    # (F, 4, 4) camera-to-world poses the backend estimated, in the cloud's world; stored into
+    # the scene when its own poses are unknown (image and video imports), never over real ones
+    camera_poses: Any = None
 
 
 @runtime_checkable

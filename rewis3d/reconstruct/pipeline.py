@@ -52,7 +52,12 @@ def reconstruct_scene(
         "drop_low_conf": LOW_CONF_FRACTION if drop_low_conf else 0.0,
         **output.extra_attrs,
     }
-    return scene.write_reconstruction(name or backend, data, attrs=attrs, overwrite=overwrite)
+    write_poses = output.camera_poses is not None and not scene.poses_known
+    attrs["poses_written_to_scene"] = bool(write_poses)
+    stored = scene.write_reconstruction(name or backend, data, attrs=attrs, overwrite=overwrite)
+    if write_poses:  # after the cloud: the poses describe its world
+        scene.set_poses(output.camera_poses)
+    return stored
 
 
 def check_not_empty(frame_ptr, scene: Scene, backend: str) -> None:

@@ -69,6 +69,22 @@ class Scene:
         return self.depth is not None
 
     @property
+    def poses_known(self) -> bool:
+        """False for image and video imports, whose cameras are stored as the identity until a
+        reconstruction backend estimates them."""
+        return not np.allclose(self.poses, np.eye(4)[None])
+
+    def set_poses(self, poses: np.ndarray) -> None:
+        """Store estimated camera-to-world poses (F, 4, 4) for every frame (one chunk write)."""
+        poses = np.asarray(poses, dtype=np.float64)
+        if poses.shape != (self.num_frames, 4, 4) or not np.isfinite(poses).all():
+            raise StoreValidationError(
+                f"scene {self.name!r}: poses must be finite ({self.num_frames}, 4, 4), got "
+                f"{poses.shape}")
+        zarr.open_array(str(self.path / "frames" / "poses"), mode="r+")[:] = poses
+        self.poses = poses
+
+    @property
     def has_gt(self) -> bool:
         return self.gt is not None
 

@@ -69,7 +69,7 @@ class MapAnythingReconstructor:
         model, load_images, device = self._load_model()
         mapping = ResizeCrop.for_frames(scene.image_size)
         cfg = self.config
-        views, chunks = {}, []
+        views, chunks, cameras = {}, [], {}
         with tempfile.TemporaryDirectory() as tmp:
             for start, stop in chunk_ranges(scene.num_frames, cfg.chunk_size, cfg.overlap):
                 paths = _write_pngs(scene, range(start, stop), Path(tmp))
@@ -92,9 +92,10 @@ class MapAnythingReconstructor:
                 else:  # the others: onto the chunk before, through the shared frames
                     shared = [f for f in raw if f in views]
                     align, fit = register_to(raw, views, shared, f"chunk {start}-{stop - 1}")
-                for f, view in raw.items():
+                for i, (f, view) in enumerate(raw.items()):
                     if f not in views:  # shared frames keep the earlier chunk's points
                         views[f] = transform_view(view, align)
+                        cameras[f] = place_camera(align, poses[i])
                 chunks.append({"start": start, "stop": stop, "align": align.tolist(), **fit,
                                "camera_poses": [place_camera(align, p).tolist() for p in poses]})
                 if progress is not None:
@@ -103,6 +104,7 @@ class MapAnythingReconstructor:
         return BackendOutput(
             data=data, conf_kind="mapanything-raw", parameters=asdict(cfg),
             extra_attrs={"chunks": chunks, "model_input_size": list(mapping.output)},
+            camera_poses=np.stack([cameras[f] for f in range(scene.num_frames)]),
         )
 
     def _load_model(self):

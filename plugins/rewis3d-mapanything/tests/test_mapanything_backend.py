@@ -125,3 +125,33 @@ def test_missing_mapanything_says_how_to_install(tmp_path, monkeypatch):
     with pytest.raises(InputError, match=r"MapAnything is not installed.*map-anything"):
         reconstruct_scene(scene, "mapanything")
     assert scene.reconstruction_names() == []
+
+
+def test_an_image_or_video_scene_gets_the_registered_camera_poses(tmp_path, fake_mapanything):
+    """Identity poses (what image and video imports store) are replaced by the registered
+    cameras; real poses are never overwritten."""
+    rng = np.random.default_rng(1)
+    K = np.array([[0.9 * W, 0, W / 2], [0, 0.9 * W, H / 2], [0, 0, 1]])
+    project = Project.create(tmp_path / "video", ["a"])
+    with project.scene_writer("clip") as w:
+        for _ in range(6):
+            w.append(rgb=rng.integers(0, 255, (H, W, 3), dtype=np.uint8), intrinsics=K,
+                     pose=np.eye(4))
+    scene = project.scene("clip")
+    assert not scene.poses_known
+    rec = reconstruct_scene(scene, "mapanything", drop_low_conf=False,
+                            options={"chunk_size": 4, "overlap": 2, "device": "cpu"})
+    assert rec.attrs["poses_written_to_scene"] is True
+    stored = Project.open(tmp_path / "video").scene("clip")
+    for f in range(6):
+        np.testing.assert_allclose(stored.poses[f], camera_pose(f), atol=1e-4)
+        view = rec.view(f)
+        vu, _ = project_points(view["points"], stored.intrinsics[f], stored.poses[f])
+        assert np.abs(vu - view["pixel"]).max() <= 0.5 + 1e-3, f"frame {f}"
+
+    real = _scene(tmp_path / "real")
+    before = real.poses.copy()
+    rec = reconstruct_scene(real, "mapanything", drop_low_conf=False,
+                            options={"chunk_size": 4, "overlap": 2, "device": "cpu"})
+    assert rec.attrs["poses_written_to_scene"] is False
+    np.testing.assert_array_equal(Project.open(tmp_path / "real" / "p").scene("s").poses, before)
