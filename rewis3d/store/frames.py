@@ -8,6 +8,7 @@ import numpy as np
 import zarr
 
 from rewis3d.store.errors import InputError
+from rewis3d.store.schema import EVERY_CHUNK_WRITTEN
 from rewis3d.store.validate import check_depth, check_intrinsics, check_labels, check_pose
 
 _GROW = 64
@@ -82,8 +83,12 @@ class FrameWriter:
         if self._has_gt:
             specs["gt"] = ((0, h, w), "uint8", 255)
         for key, (shape, dtype, fill) in specs.items():
+            # Every frame's chunk is written, even a black or depth-less one, so a missing
+            # chunk file can only mean damage, and reads say so (``every_chunk_written``).
             self._arrays[key] = group.create_array(
-                key, shape=shape, dtype=dtype, chunks=(1, *shape[1:]), fill_value=fill
+                key, shape=shape, dtype=dtype, chunks=(1, *shape[1:]), fill_value=fill,
+                config={"write_empty_chunks": True},
+                attributes={EVERY_CHUNK_WRITTEN: True},
             )
 
     def finish(self) -> tuple[int, tuple[int, int]]:

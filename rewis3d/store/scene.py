@@ -52,12 +52,14 @@ class Scene:
         self.attrs = attrs
         sizes: dict[str, int] = {}
         frames = path / "frames"
-        self.rgb: StoredArray = open_checked(frames, "rgb", FRAME_ARRAYS["rgb"], sizes)
+        self.rgb: StoredArray = open_checked(frames, "rgb", FRAME_ARRAYS["rgb"], sizes,
+                                             every_chunk_written=True)
         self.intrinsics = np.asarray(
             open_checked(frames, "intrinsics", FRAME_ARRAYS["intrinsics"], sizes)[:]
         )
         self.poses = np.asarray(open_checked(frames, "poses", FRAME_ARRAYS["poses"], sizes)[:])
-        self.depth: StoredArray | None = open_checked(frames, "depth", FRAME_ARRAYS["depth"], sizes)
+        self.depth: StoredArray | None = open_checked(frames, "depth", FRAME_ARRAYS["depth"],
+                                                      sizes, every_chunk_written=True)
         self.gt: StoredArray | None = open_checked(frames, "gt", FRAME_ARRAYS["gt"], sizes)
         self.num_frames = sizes["F"]
         self.image_size = (sizes["H"], sizes["W"])

@@ -6,6 +6,7 @@ one view's points, via ``frame_ptr``) is one chunk, so the common reads are sing
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,9 @@ import zarr
 from rewis3d.store.errors import StoreValidationError
 
 SCHEMA_VERSION = 1
+# Attribute of frame arrays whose every chunk is written at import (stores from older versions
+# skipped all-fill chunks: a black frame, a frame without depth), see StoredArray.
+EVERY_CHUNK_WRITTEN = "every_chunk_written"
 STORE_NAME = "rewis3d.zarr"
 POINT_CHUNK = 1 << 20
 
@@ -105,15 +109,26 @@ class StoredArray:
     Everything else (shape, dtype, chunks, attrs, writes) is the zarr array's own.
     """
 
-    def __init__(self, array: zarr.Array, path: Path):
+    def __init__(self, array: zarr.Array, path: Path, every_chunk_written: bool = False):
         self._array = array
         self._path = path
+        # Frames written whole at import (rgb, depth): a missing chunk is a deleted file, which
+        # zarr would read as the fill value (a black frame), so it is an error here.
+        self._every_chunk_written = (every_chunk_written and array.chunks[0] == 1
+                                     and bool(array.attrs.get(EVERY_CHUNK_WRITTEN)))
 
     def __getitem__(self, key):
+        if self._every_chunk_written:
+            self._check_chunks_exist(key)
         try:
             return self._array[key]
-        except (IndexError, KeyError, TypeError):
+        except (IndexError, KeyError, TypeError, MemoryError):
             raise
+        except OSError as exc:
+            if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOMEM):
+                raise  # the machine's limits, not the store's fault
+            raise StoreValidationError(
+                f"{self._path}: cannot read index {key!r} ({exc.strerror or exc})") from None
         except Exception as exc:  # codecs raise many types on corrupt bytes
             raise StoreValidationError(
                 f"{self._path}: cannot read index {key!r} ({type(exc).__name__}: {exc}); a "
@@ -123,6 +138,23 @@ class StoredArray:
 
     def __setitem__(self, key, value) -> None:
         self._array[key] = value
+
+    def _check_chunks_exist(self, key) -> None:
+        first = key[0] if isinstance(key, tuple) else key
+        n = self._array.shape[0]
+        if isinstance(first, int | np.integer):
+            frames = [int(first) % n] if -n <= int(first) < n else []
+        elif isinstance(first, slice):
+            frames = range(*first.indices(n))
+        else:
+            return  # fancy indexing: zarr reads what it reads
+        chunk_dir = self._path / "c"
+        missing = [f for f in frames if not (chunk_dir / str(f)).exists()]
+        if missing:
+            shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+            raise StoreValidationError(
+                f"{self._path}: the data of index {shown} is missing (a chunk file was deleted "
+                "or never written); restore it from a backup or import the frames again")
 
     def __getattr__(self, name: str):
         return getattr(self._array, name)
@@ -138,8 +170,10 @@ class StoredArray:
         return len(self._array.shape)
 
 
-def open_checked(group_path: Path, name: str, spec: ArraySpec, sizes: dict[str, int]):
-    """Open ``group_path/name`` as an array and check it; None if optional and absent."""
+def open_checked(group_path: Path, name: str, spec: ArraySpec, sizes: dict[str, int],
+                 every_chunk_written: bool = False):
+    """Open ``group_path/name`` as an array and check it; None if optional and absent.
+    ``every_chunk_written``: a missing chunk is an error when read, not the fill value."""
     path = group_path / name
     if not (path / "zarr.json").is_file():
         if spec.optional:
@@ -156,4 +190,4 @@ def open_checked(group_path: Path, name: str, spec: ArraySpec, sizes: dict[str, 
             "Restore it or re-create this part of the project."
         ) from None
     check_array(arr, spec, sizes, path)
-    return StoredArray(arr, path)
+    return StoredArray(arr, path, every_chunk_written)

@@ -105,3 +105,27 @@ def test_full_disk_while_writing_predictions_keeps_the_previous_ones(tiny_projec
     assert all(int(pred.labels[f].max()) == 1 for f in range(3))
     assert float(pred.confidence[2].min()) == pytest.approx(0.9)
     assert not any(tiny_project.staging.iterdir())
+
+
+def test_a_deleted_frame_chunk_is_an_error_not_a_black_frame(tmp_path):
+    """Every frame chunk is written at import (black frames and depth-less frames too), so a
+    missing chunk file can only be damage: reading it says so instead of returning zeros."""
+    import shutil
+
+    from rewis3d.store import Project, StoreValidationError
+
+    project = Project.create(tmp_path / "p", ["a"])
+    K = np.array([[20.0, 0, 8], [0, 20, 6], [0, 0, 1]])
+    with project.scene_writer("s") as writer:
+        for _ in range(3):
+            writer.append(rgb=np.zeros((12, 16, 3), np.uint8), intrinsics=K, pose=np.eye(4),
+                          depth=np.full((12, 16), np.nan, np.float32))
+    scene = Project.open(tmp_path / "p").scene("s")
+    assert (np.asarray(scene.rgb[1]) == 0).all() and np.isnan(np.asarray(scene.depth[2])).all()
+    shutil.rmtree(scene.path / "frames" / "rgb" / "c" / "1")
+    scene = Project.open(tmp_path / "p").scene("s")
+    with pytest.raises(StoreValidationError, match=r"rgb: the data of index 1 is missing"):
+        scene.rgb[1]
+    with pytest.raises(StoreValidationError, match="index 1 is missing"):
+        scene.rgb[0:3]
+    assert scene.rgb[2].shape == (12, 16, 3)  # the other frames still read
