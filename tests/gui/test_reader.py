@@ -20,8 +20,11 @@ def test_reader_claims_folders_only(tmp_path, tiny_project):
     image = tmp_path / "photo.png"
     image.write_bytes(b"")
 
+    manager = PluginManager.instance()
+    manager.discover()  # run alone, nothing has loaded the installed manifests yet
+
     def ours(path):
-        return [r.command for r in PluginManager.instance().iter_compatible_readers([path])
+        return [r.command for r in manager.iter_compatible_readers([path])
                 if r.command.startswith("rewis3d.")]
 
     assert ours(str(image)) == []
