@@ -25,7 +25,7 @@ import numpy as np
 import zarr
 
 from rewis3d.store.classes import IGNORE_INDEX
-from rewis3d.store.errors import InputError, StoreValidationError
+from rewis3d.store.errors import InputError, StoreError, StoreValidationError
 from rewis3d.store.locking import build_lock
 from rewis3d.store.schema import ANNOTATION_ARRAYS, StoredArray, open_checked
 
@@ -112,9 +112,15 @@ class Annotations:
             seq = self._last_seq() + 1
             entry = {"seq": seq, "frame": frame, "class": int(class_id), "tool": tool,
                      "runs": encode_runs(flat)}
-            self._append_journal(entry)
-            self._apply(entry)
-            self.labels.attrs[APPLIED_KEY] = seq
+            self._append_journal(entry)  # from here on the stroke is kept, whatever happens
+            try:
+                self._apply(entry)
+                self.labels.attrs[APPLIED_KEY] = seq
+            except OSError as exc:  # a full disk, a lost mount: the label write failed
+                raise StoreError(
+                    f"stroke {seq} on frame {frame} is saved in the journal ({self.path / JOURNAL}) "
+                    f"but the labels could not be written ({exc.strerror or exc}); it is applied "
+                    "when the project is opened again, once the disk has room") from exc
         return seq
 
     def set_frame(self, frame: int, labels: np.ndarray, source: str = "bulk") -> None:

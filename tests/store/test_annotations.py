@@ -109,3 +109,24 @@ def test_two_processes_writing_strokes_lose_none(tiny_project):
     labels = annotations.frame(0).reshape(-1)
     np.testing.assert_array_equal(labels, replayed)
     assert (labels[:96] == 1).all() and (labels[150:] == 2).all()  # written by one writer only
+
+
+def test_a_stroke_whose_label_write_fails_says_it_is_journalled_and_is_applied_on_reopen(
+        tiny_project, monkeypatch):
+    import errno
+
+    from rewis3d.store import StoreError
+    from rewis3d.store.annotations import Annotations
+
+    annotations = tiny_project.scene("s").annotations
+
+    def disk_full(self, entry):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Annotations, "_apply", disk_full)
+    with pytest.raises(StoreError, match="saved in the journal .* applied when the project is "
+                                          "opened again"):
+        annotations.add_stroke(1, 2, np.array([[3, 4]]))
+    monkeypatch.undo()
+    reopened = Project.open(tiny_project.path).scene("s").annotations
+    assert reopened.frame(1)[3, 4] == 2  # the promise holds
