@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from psygnal import Signal
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import (
     QCheckBox,
@@ -66,8 +65,6 @@ def error_line(log_tail: list[str]) -> str | None:
 
 class TrainingPanel(QWidget):
     """Settings, Start / Cancel / Resume, progress with ETA, live loss and mIoU plots."""
-
-    job_ended = Signal(str, str)  # run, final state (finished, failed, cancelled)
 
     def __init__(self, session: Session, parent: QWidget | None = None,
                  load_predictions: Callable[[str], bool] | None = None):
@@ -380,7 +377,6 @@ class TrainingPanel(QWidget):
             return
         self.timer.stop()
         self._show_end(status)
-        self.job_ended.emit(status.run, status.state)
 
     def _show_event(self, event: dict) -> None:
         kind, step = event.get("kind"), event.get("step")
