@@ -108,6 +108,10 @@ def info_cmd(project):
                        f"(backend {rec.attrs.get('backend', '?')})")
         for run in scene.prediction_names():
             click.echo(f"    predictions {run}")
+    for name in proj.damaged_scene_names():
+        click.secho(f"  {name}: DAMAGED, its zarr.json is missing: restore it from a backup, "
+                    f"or delete {proj.store_path / 'scenes' / name} and import the scene again",
+                    fg="red")
     runs = proj.run_names()
     click.echo(f"runs ({len(runs)}): " + (", ".join(runs) or "none"))
 

@@ -145,9 +145,23 @@ class Project:
     def scene_names(self) -> list[str]:
         return list_children(self.store_path / "scenes")
 
+    def damaged_scene_names(self) -> list[str]:
+        """Scene folders whose group metadata is gone (deleted by hand, a disk fault): not
+        scenes any more, but not free names either."""
+        root = self.store_path / "scenes"
+        if not root.is_dir():
+            return []
+        return sorted(p.name for p in root.iterdir()
+                      if p.is_dir() and not p.name.startswith(".")
+                      and not (p / "zarr.json").is_file())
+
     def scene(self, name: str) -> Scene:
         path = self.store_path / "scenes" / name
         if not (path / "zarr.json").is_file():
+            if path.is_dir() and name in self.damaged_scene_names():
+                raise StoreValidationError(
+                    f"{path}: the scene's zarr.json is missing, so it cannot be opened; restore "
+                    "the file from a backup, or delete the folder and import the scene again")
             have = ", ".join(self.scene_names()) or "none"
             raise StoreError(f"project {self.path} has no scene {name!r} (scenes: {have})")
         scene = Scene(path, self.staging, lambda: self.num_classes)
@@ -161,6 +175,10 @@ class Project:
         """Add a scene frame by frame; it appears only when the block ends without error."""
         check_name(name, "scene")
         final = self.store_path / "scenes" / name
+        if final.exists() and not overwrite and not (final / "zarr.json").is_file():
+            raise StoreError(
+                f"{final} is a damaged scene (its zarr.json is missing); pass --overwrite to "
+                "replace it, or restore the file from a backup")
         if final.exists() and not overwrite:
             raise StoreError(
                 f"scene {name!r} exists in {self.path}; pass --overwrite to replace it "

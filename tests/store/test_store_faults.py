@@ -129,3 +129,21 @@ def test_a_deleted_frame_chunk_is_an_error_not_a_black_frame(tmp_path):
     with pytest.raises(StoreValidationError, match="index 1 is missing"):
         scene.rgb[0:3]
     assert scene.rgb[2].shape == (12, 16, 3)  # the other frames still read
+
+
+def test_a_scene_without_its_zarr_json_is_reported_as_damaged_not_hidden(tiny_project):
+    from click.testing import CliRunner
+
+    from rewis3d.cli import main
+    from rewis3d.store import Project, StoreError, StoreValidationError
+
+    (tiny_project.path / "rewis3d.zarr" / "scenes" / "s" / "zarr.json").unlink()
+    project = Project.open(tiny_project.path)
+    assert project.scene_names() == [] and project.damaged_scene_names() == ["s"]
+    with pytest.raises(StoreValidationError, match="the scene's zarr.json is missing"):
+        project.scene("s")
+    info = CliRunner().invoke(main, ["info", str(tiny_project.path)]).output
+    assert "s: DAMAGED, its zarr.json is missing" in info
+    with pytest.raises(StoreError, match="is a damaged scene .* pass --overwrite"), \
+            project.scene_writer("s"):
+        pass
