@@ -162,4 +162,27 @@ def classes_color(proj: Project, cls, color):
     click.echo(f"class {c.id} ({c.name}) colour is now {c.color}")
 
 
-COMMANDS = [import_cmd, info_cmd, classes_cmd]
+@click.command("check")
+@click.argument("project", type=click.Path(path_type=Path))
+@click.option("--repair", is_flag=True,
+              help="Delete damaged or stale derived indices (rebuilt on next use); nothing "
+                   "else is ever changed.")
+def check_cmd(project, repair):
+    """Read every frame, label, reconstruction and prediction of PROJECT once; report what is
+    missing or damaged and what to do (exit 2 when something is left to fix)."""
+    from rewis3d.store.check import check_project
+
+    proj = Project.open(project)
+    findings = check_project(proj, repair=repair,
+                             progress=lambda scene: click.echo(f"checking scene {scene} ...",
+                                                               err=True))
+    for finding in findings:
+        click.secho(finding.line(), fg="green" if finding.repaired else "red")
+    left = [f for f in findings if not f.repaired]
+    if not findings:
+        click.echo(f"{proj.path}: everything reads back")
+    if left:
+        raise SystemExit(2)
+
+
+COMMANDS = [import_cmd, info_cmd, classes_cmd, check_cmd]
