@@ -14,6 +14,7 @@ autograd, which gives the same global-batch statistics and gradients.
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass
 
@@ -47,6 +48,13 @@ def launched_by_torchrun() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1 and "RANK" in os.environ
 
 
+def collective_timeout() -> datetime.timedelta:
+    """How long a rank waits in a collective: evaluation runs on rank 0 alone while the others
+    wait in the next step's all-reduce, and on a large validation set that outlasts NCCL's
+    10-minute default. ``REWIS3D_DIST_TIMEOUT_S`` overrides the 2 hours."""
+    return datetime.timedelta(seconds=float(os.environ.get("REWIS3D_DIST_TIMEOUT_S", 7200)))
+
+
 def init_from_env() -> Context:
     """Join the process group torchrun describes (env://), once; SINGLE without torchrun."""
     if not launched_by_torchrun():
@@ -56,7 +64,8 @@ def init_from_env() -> Context:
         cuda = torch.cuda.is_available()
         if cuda:
             torch.cuda.set_device(local_rank)
-        dist.init_process_group("nccl" if cuda else "gloo", init_method="env://")
+        dist.init_process_group("nccl" if cuda else "gloo", init_method="env://",
+                                timeout=collective_timeout())
     return Context(dist.get_rank(), dist.get_world_size(), local_rank)
 
 

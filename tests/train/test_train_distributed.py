@@ -221,3 +221,24 @@ def test_a_stop_on_one_rank_stops_every_rank_at_the_same_step(tiny_project, tiny
     outcome = [(tmp_path / f"stop{r}.txt").read_text() for r in range(2)]
     assert outcome[0] == outcome[1] and outcome[0].startswith("stopped at ")
     assert 2 <= int(outcome[0].split()[-1]) < 6
+
+
+def test_ranks_wait_long_enough_for_an_evaluation_on_rank_0(monkeypatch):
+    """Rank 0 evaluates alone while the others wait in a collective: the process group's
+    timeout must outlast a long evaluation, not NCCL's 10-minute default."""
+    import datetime
+
+    from rewis3d.train import distributed
+
+    seen = {}
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setattr(distributed.dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(distributed.dist, "init_process_group",
+                        lambda *a, **kw: seen.update(kw))
+    monkeypatch.setattr(distributed.dist, "get_rank", lambda: 1)
+    monkeypatch.setattr(distributed.dist, "get_world_size", lambda: 2)
+    distributed.init_from_env()
+    assert seen["timeout"] == datetime.timedelta(hours=2)
+    monkeypatch.setenv("REWIS3D_DIST_TIMEOUT_S", "60")
+    assert distributed.collective_timeout() == datetime.timedelta(seconds=60)
