@@ -142,10 +142,10 @@ def train(project, preset_name, config_file, scenes, run, steps, baseline, sampl
             note = use_the_only_reconstruction(proj, config)  # every rank switches alike
             if note and main:
                 click.echo(note, err=True)
-    stop = StopRequest()
-    stop.install()  # SIGTERM (a job's cancel) or Ctrl-C: checkpoint at the next step, then exit
+    stop = StopRequest()  # SIGTERM (a job's cancel) or Ctrl-C: checkpoint at the next step
     try:
-        with tqdm(total=1, unit="step", dynamic_ncols=True, disable=not main) as bar:
+        with stop.installed(), tqdm(total=1, unit="step", dynamic_ncols=True,
+                                    disable=not main) as bar:
             result = run_training(proj, config, run=run, resume=bool(resume_run),
                                   hooks=[_progress_hook(bar)], stop=stop)
     except TrainingStopped as stopped:

@@ -28,7 +28,8 @@ class TrainingStopped(Exception):  # noqa: N818 - a request honoured, not an err
 
 
 class StopRequest:
-    """Set by SIGTERM/SIGINT (after :meth:`install`) or by :meth:`request`; read by the trainer."""
+    """Set by SIGTERM/SIGINT (inside :meth:`installed`) or by :meth:`request`; read by the
+    trainer."""
 
     def __init__(self) -> None:
         self._event = threading.Event()
@@ -52,10 +53,19 @@ class StopRequest:
         finally:
             self._deferred -= 1
 
-    def install(self) -> None:
-        """Handle SIGTERM and SIGINT in this (the main) thread."""
-        for sig in (signal.SIGTERM, signal.SIGINT):
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[StopRequest]:
+        """Handle SIGTERM and SIGINT in this (the main) thread for the block, then put the
+        previous handlers back (an in-process caller, e.g. a test runner, keeps its own)."""
+        signals = (signal.SIGTERM, signal.SIGINT)
+        previous = {sig: signal.getsignal(sig) for sig in signals}
+        for sig in signals:
             signal.signal(sig, self._on_signal)
+        try:
+            yield self
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def _on_signal(self, signum: int, frame) -> None:  # noqa: ANN001 - signal handler signature
         if signum == signal.SIGINT and self.requested:

@@ -33,14 +33,6 @@ def assert_same_weights(a, b):
         assert torch.equal(wa[key], wb[key]), key
 
 
-@pytest.fixture
-def restore_signals():
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-    yield
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
-
-
 def test_stop_request_checkpoints_at_the_step_and_resume_is_exact(tiny_project, tiny_config):
     tiny_config.optim.steps = STEPS
     assert tiny_config.run.checkpoint_every == 0  # only the stop writes a checkpoint mid-run
@@ -67,26 +59,25 @@ def test_stop_request_checkpoints_at_the_step_and_resume_is_exact(tiny_project, 
     assert read_events(run_dir, "stopped") == []  # the resumed log reads as one run
 
 
-def test_a_signal_outside_the_loop_stops_at_once_inside_it_only_asks(restore_signals):
+def test_a_signal_outside_the_loop_stops_at_once_inside_it_only_asks():
+    before = signal.getsignal(signal.SIGTERM)
     stop = StopRequest()
-    stop.install()
-    with pytest.raises(TrainingStopped) as info:
+    with pytest.raises(TrainingStopped) as info, stop.installed():
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(1)  # the handler runs between bytecodes of the main thread
     assert info.value.checkpoint is None and stop.signal_name == "SIGTERM"
+    assert signal.getsignal(signal.SIGTERM) is before  # the caller's handler is back
 
     stop = StopRequest()
-    stop.install()
-    with stop.deferred():
+    with stop.installed(), stop.deferred():
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(0.05)
     assert stop.requested
 
 
-def test_a_second_ctrl_c_does_not_wait_for_the_step(restore_signals):
+def test_a_second_ctrl_c_does_not_wait_for_the_step():
     stop = StopRequest()
-    stop.install()
-    with stop.deferred():
+    with stop.installed(), stop.deferred():
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(0.05)
         assert stop.requested
