@@ -6,6 +6,7 @@ Modules are discovered, so a new command family is one new file. Library errors
 
 from __future__ import annotations
 
+import errno
 import importlib
 import pkgutil
 import sys
@@ -14,6 +15,12 @@ import click
 
 from rewis3d.store.errors import Rewis3dError
 
+# The machine, not the input: said in one line too, since every store write is staged and a
+# failed one leaves the project as it was.
+DISK_ERRORS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+               errno.EROFS: "the file system is read-only",
+               errno.EACCES: "permission denied", errno.EPERM: "permission denied"}
+
 
 class _Rewis3dGroup(click.Group):
     def invoke(self, ctx: click.Context):
@@ -21,6 +28,14 @@ class _Rewis3dGroup(click.Group):
             return super().invoke(ctx)
         except Rewis3dError as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(2)
+        except OSError as exc:
+            if exc.errno not in DISK_ERRORS:
+                raise
+            where = f" writing {exc.filename}" if exc.filename else ""
+            click.secho(f"error: {DISK_ERRORS[exc.errno]}{where}; the project keeps its last "
+                        "complete state (writes are staged); free space or fix the permissions, "
+                        "then run the command again", fg="red", err=True)
             sys.exit(2)
 
 

@@ -75,6 +75,8 @@ def import_cmd(fmt, src, project, scene, stride, max_frames, overwrite, label_ma
 
             for folder in (proj.store_path, proj.staging, proj.runs_dir):
                 shutil.rmtree(folder, ignore_errors=True)
+            if project.is_dir() and not any(project.iterdir()):
+                project.rmdir()
         raise
     bar.close()
     h, w = result.image_size

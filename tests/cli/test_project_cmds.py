@@ -114,3 +114,20 @@ def test_gt_class_outside_class_list_rejected(tmp_path):
         w.append(np.zeros((4, 4, 3), np.uint8), np.diag([5.0, 5, 1]), np.eye(4),
                  gt=np.full((4, 4), 3, np.uint8))
     assert project.scene_names() == []
+
+
+def test_a_full_disk_during_a_first_import_is_one_line_and_leaves_nothing(tmp_path,
+                                                                         monkeypatch):
+    import errno
+
+    import rewis3d.io
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(rewis3d.io, "import_frames", disk_full)
+    src = make_7scenes(tmp_path / "seq", n=2)
+    result = run("import", "7scenes", src, tmp_path / "proj", "--scene", "k")
+    assert result.exit_code == 2
+    assert "error: the disk is full; the project keeps its last complete state" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "proj").exists()
