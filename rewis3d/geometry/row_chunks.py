@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 import zarr
 
 from rewis3d.store.errors import StoreError
+
+# Open memory maps per array: a 60M-point index has ~60 chunks per array and four arrays, and
+# every map keeps a file descriptor, so unbounded maps ran to ~240 descriptors per index.
+MAX_OPEN_MAPS = 16
 
 
 class SamplingIndexCorruptError(StoreError):
@@ -91,7 +96,7 @@ class RowChunks:
         self.chunk_rows = int(meta["chunk_grid"]["configuration"]["chunk_shape"][0])
         self._row_shape = self.shape[1:]
         self._crcs = list(crcs)
-        self._maps: dict[int, np.ndarray] = {}
+        self._maps: OrderedDict[int, np.ndarray] = OrderedDict()  # open maps, oldest first
         self.chunks_read: set[int] = set()
         num_chunks = -(-self.shape[0] // self.chunk_rows)
         if len(self._crcs) != num_chunks:
@@ -155,19 +160,24 @@ class RowChunks:
 
     def _chunk(self, c: int) -> np.ndarray:
         chunk = self._maps.get(c)
-        if chunk is None:
-            if not 0 <= c < len(self._crcs):
-                raise IndexError(f"{self.path}: row chunk {c} is out of range")
-            chunk = np.memmap(self._chunk_file(c), dtype=self.dtype, mode="r",
-                              shape=(self.chunk_rows, *self._row_shape))
+        if chunk is not None:
+            self._maps.move_to_end(c)
+            return chunk
+        if not 0 <= c < len(self._crcs):
+            raise IndexError(f"{self.path}: row chunk {c} is out of range")
+        chunk = np.memmap(self._chunk_file(c), dtype=self.dtype, mode="r",
+                          shape=(self.chunk_rows, *self._row_shape))
+        if c not in self.chunks_read:  # checked once per process, not at every re-open
             if zlib.crc32(chunk) != self._crcs[c]:
                 raise SamplingIndexCorruptError(
                     f"{self._chunk_file(c)}: checksum mismatch (the stored index is corrupted). "
                     f"Delete the {self.path.parent.name} folder or rebuild it with "
                     "load_or_build(reconstruction, rebuild=True)."
                 )
-            self._maps[c] = chunk
             self.chunks_read.add(c)
+        self._maps[c] = chunk
+        if len(self._maps) > MAX_OPEN_MAPS:  # each map holds a file descriptor (CPython dups
+            self._maps.popitem(last=False)  # it): keep the most recently used ones only
         return chunk
 
     def _chunk_file(self, c: int) -> Path:
