@@ -9,7 +9,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
+import socket
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,9 +52,19 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+# A staging entry of another machine (a project on a shared file system) cannot be checked by
+# pid; it is taken for abandoned only when it has not changed for this long.
+OTHER_HOST_STALE_S = 24 * 3600
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
+
+
 def staging_name(base: str) -> str:
-    """A unique staging entry name that records the writing process (see ``clean_staging``)."""
-    return f"{base}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    """A unique staging entry name that records the writing process and its machine (see
+    ``clean_staging``)."""
+    return f"{base}.{os.getpid()}@{_host()}.{uuid.uuid4().hex[:8]}"
 
 
 def remove_directory(path: Path, staging_root: Path) -> None:
@@ -101,7 +114,7 @@ def clean_staging(staging_root: Path) -> None:
     if not staging_root.is_dir():
         return
     for child in staging_root.iterdir():
-        if _writer_alive(child.name):
+        if _writer_alive(child):
             continue
         if child.is_dir():
             shutil.rmtree(child, ignore_errors=True)
@@ -109,11 +122,19 @@ def clean_staging(staging_root: Path) -> None:
             child.unlink(missing_ok=True)
 
 
-def _writer_alive(name: str) -> bool:
-    parts = name.rsplit(".", 2)
-    if len(parts) != 3 or not parts[1].isdigit():
+def _writer_alive(entry: Path) -> bool:
+    parts = entry.name.rsplit(".", 2)
+    if len(parts) != 3:
         return False
-    pid = int(parts[1])
+    pid_text, _, host = parts[1].partition("@")
+    if not pid_text.isdigit():
+        return False
+    if host and host != _host():  # another machine's write: its pids mean nothing here
+        try:
+            return time.time() - entry.stat().st_mtime < OTHER_HOST_STALE_S
+        except OSError:
+            return False
+    pid = int(pid_text)
     if pid == os.getpid():
         return True
     try:

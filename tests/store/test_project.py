@@ -187,3 +187,23 @@ def test_delete_scene_and_parts(tiny_project):
         scene.delete("reconstructions", "r")
     tiny_project.delete_scene("s")
     assert tiny_project.scene_names() == [] and not any(tiny_project.staging.iterdir())
+
+
+def test_staging_of_another_machine_is_kept_until_it_is_a_day_old(tiny_project):
+    """A project on a shared file system: a writer on another host cannot be checked by pid,
+    so its staging entry is kept while recent and removed once untouched for a day."""
+    import os
+    import time
+
+    from rewis3d.store.atomic import OTHER_HOST_STALE_S, staging_name
+
+    here = staging_name("x").split(".")[1].split("@")[1]  # name.PID@HOST.random
+    recent = tiny_project.staging / "run1.999999999@other-node-7.abcdef12"
+    old = tiny_project.staging / "run2.999999999@other-node-7.abcdef12"
+    local_dead = tiny_project.staging / f"run3.999999999@{here}.abcdef12"
+    for path in (recent, old, local_dead):
+        path.mkdir(parents=True)
+    stale = time.time() - OTHER_HOST_STALE_S - 60
+    os.utime(old, (stale, stale))
+    Project.open(tiny_project.path)
+    assert recent.exists() and not old.exists() and not local_dead.exists()
