@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -131,3 +133,25 @@ def test_a_full_disk_during_a_first_import_is_one_line_and_leaves_nothing(tmp_pa
     assert result.exit_code == 2
     assert "error: the disk is full; the project keeps its last complete state" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "proj").exists()
+
+
+@pytest.mark.parametrize("code, said", [(30, "the file system is read-only"),
+                                        (13, "permission denied")])
+def test_a_read_only_project_is_one_line(project, monkeypatch, code, said):
+    """EROFS / EACCES as a read-only mount or a foreign owner raise them (this machine runs
+    as root, where file modes stop nothing, so the error is injected where classes are
+    written)."""
+    import errno
+
+    from rewis3d.store import Project as StoreProject
+
+    assert code in (errno.EROFS, errno.EACCES)
+    before = tree_snapshot(project)
+
+    def refuse(self, classes):
+        raise OSError(code, os.strerror(code), str(self.path / "rewis3d.zarr" / "zarr.json"))
+
+    monkeypatch.setattr(StoreProject, "set_classes", refuse)
+    result = run("classes", project, "add", "fence")
+    assert result.exit_code == 2 and f"error: {said} writing " in result.output
+    assert "Traceback" not in result.output and tree_snapshot(project) == before
