@@ -29,7 +29,9 @@ def make_project(root: Path) -> Path:
     return path
 
 
-def step_times(project, baseline: str, points: int, steps: int, model_2d: str) -> list[float]:
+def make_trainer(project: Path, baseline: str, points: int, run_dir: Path,
+                 model_2d: str = "segformer-mini"):
+    """A cpu-quick Trainer in stage 2 (both CMC directions active), what the budget times."""
     from rewis3d.store import Project
     from rewis3d.train import preset
     from rewis3d.train.trainer import Trainer
@@ -38,16 +40,25 @@ def step_times(project, baseline: str, points: int, steps: int, model_2d: str) -
     config.method.baseline = baseline
     config.model.model_2d = model_2d
     config.data.points = points
-    config.method.cmc_start = 0.0  # time stage 2 (both CMC directions active)
-    with tempfile.TemporaryDirectory() as run_dir:
-        trainer = Trainer(Project.open(project), config, Path(run_dir))
-        trainer.train_step()  # warm-up
-        times = []
-        for _ in range(steps):
-            t0 = time.perf_counter()
-            trainer.train_step()
-            times.append(time.perf_counter() - t0)
+    config.method.cmc_start = 0.0
+    return Trainer(Project.open(project), config, run_dir)
+
+
+def timed_steps(trainer, steps: int) -> list[float]:
+    """Seconds of each of ``steps`` steps, after one warm-up step."""
+    trainer.train_step()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        trainer.train_step()
+        times.append(time.perf_counter() - t0)
     return times
+
+
+def step_times(project, baseline: str, points: int, steps: int, model_2d: str) -> list[float]:
+    with tempfile.TemporaryDirectory() as run_dir:
+        return timed_steps(make_trainer(project, baseline, points, Path(run_dir), model_2d),
+                           steps)
 
 
 def inference_times(models, x, repeats: int) -> list[float]:

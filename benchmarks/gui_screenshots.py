@@ -40,6 +40,16 @@ def scribble_along(layer, frame: int, gt: np.ndarray, class_id: int, rng) -> Non
     layer.refresh()
 
 
+def scribble_frames(session, frames, classes=(0, 1, 2, 3, 4, 6), seed: int = 3) -> None:
+    """Scribbles on ``frames`` along the ground truth of ``classes``, as a person would."""
+    rng = np.random.default_rng(seed)
+    for frame in frames:
+        gt = np.asarray(session.scene.gt[frame])
+        for class_id in classes:
+            session.select_class(class_id)
+            scribble_along(session.labels_layer, frame, gt, class_id, rng)
+
+
 def sample_viewer(prefix: str, size: tuple[int, int], settle_s: float = 0.3):
     """A 12-frame synthetic street project, napari with the dock, and a ``shot(name)`` that
     settles the event loop and saves the window to docs/images/gui_<name>.png."""

@@ -12,10 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gui_screenshots import sample_viewer, scribble_along, settle  # noqa: E402
+from gui_screenshots import sample_viewer, scribble_frames, settle  # noqa: E402
 
 LABELLED = (0, 6)
 MID_RUN_STEP = 25  # late enough for the curves to be lines, early enough to cancel
@@ -28,12 +26,7 @@ def main() -> None:
                                                      settle_s=0.5)
     session = dock.session
     dock.project_panel.open_project(project)
-    rng = np.random.default_rng(3)
-    for frame in LABELLED:
-        gt = np.asarray(session.scene.gt[frame])
-        for class_id in (0, 1, 2, 3, 4, 6):
-            session.select_class(class_id)
-            scribble_along(session.labels_layer, frame, gt, class_id, rng)
+    scribble_frames(session, LABELLED)
 
     panel = dock.training_panel
     dock.show_panel(panel)

@@ -30,7 +30,7 @@ import torch
 from torch.profiler import ProfilerActivity, profile, record_function
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_train_step import make_project  # noqa: E402
+from bench_train_step import make_project, make_trainer, timed_steps  # noqa: E402
 
 PREFIX = "R3D:"
 STEP = "step"
@@ -53,11 +53,12 @@ def instrument() -> None:
     from rewis3d.models.ptv3 import attention, blocks, model, point_level, pooling, sparse_conv
     from rewis3d.models.ptv3 import serialization as ser
     from rewis3d.train import dataset, trainer
+    from rewis3d.train import models as train_models
 
     targets = [
         (dataset.TrainingData, "batch", "data + sampling"),
         (trainer, "logits_2d", "2D network"),
-        (model.PTv3Segmentor, "forward", "3D other (norms, residuals, head)"),
+        (train_models.Segmentor3D, "forward", "3D other (norms, residuals, head)"),
         (model, "serialize", "3D serialization (curves, orders)"),
         (pooling, "orders_from_codes", "3D serialization (curves, orders)"),
         (ser.Serialization, "shuffled", "3D serialization (curves, orders)"),
@@ -117,18 +118,6 @@ def _nested_scopes(event):
             yield from _nested_scopes(child)
 
 
-def make_trainer(project: Path, baseline: str, points: int, run_dir: Path):
-    from rewis3d.store import Project
-    from rewis3d.train import preset
-    from rewis3d.train.trainer import Trainer
-
-    config = preset("cpu-quick")
-    config.method.baseline = baseline
-    config.data.points = points
-    config.method.cmc_start = 0.0  # stage 2: both CMC directions active
-    return Trainer(Project.open(project), config, run_dir)
-
-
 def step_flops(project: Path, points: int) -> dict[str, float]:
     """GFLOP of one Rewis3d step by top-level network (students and teachers together)."""
     from torch.utils.flop_counter import FlopCounterMode
@@ -141,18 +130,13 @@ def step_flops(project: Path, points: int) -> dict[str, float]:
     by_module = counter.get_flop_counts()
     return {name: sum(by_module[module].values()) / 1e9
             for name, module in (("2D", "SegformerForSemanticSegmentation"),
-                                 ("3D", "PTv3Segmentor"), ("all", "Global"))}
+                                 ("3D", "Segmentor3D"), ("all", "Global"))}
 
 
 def measure(project: Path, baseline: str, points: int, steps: int) -> tuple[float, dict, float]:
     with tempfile.TemporaryDirectory() as run_dir:
         trainer = make_trainer(project, baseline, points, Path(run_dir))
-        trainer.train_step()  # warm-up
-        plain = []
-        for _ in range(steps):
-            t0 = time.perf_counter()
-            trainer.train_step()
-            plain.append(time.perf_counter() - t0)
+        plain = timed_steps(trainer, steps)
         with profile(activities=[ProfilerActivity.CPU]) as prof:
             t0 = time.perf_counter()
             for _ in range(steps):

@@ -230,13 +230,9 @@ class TrainingPanel(QWidget):
     def resume(self) -> bool:
         """Continue the run in the Run box from its last checkpoint, then predict again."""
         with self.session.user_errors("resume"):
-            run = self.run_name.text().strip()
-            project = self.session.project
-            if project is None or not run:
-                raise _input("choose the run to resume in the Run box")
-            if _checkpoint_step(project.runs_dir / run) is None:
-                raise _input(f"run {run!r} has no checkpoint to resume from; Start trains it "
-                             "from the beginning")
+            project, run = self._run_with_checkpoint(
+                "choose the run to resume in the Run box",
+                "has no checkpoint to resume from; Start trains it from the beginning")
             self.start_chain(run, [("training", ["train", str(project.path), "--resume", run]),
                                    ("predicting", predict_args(project.path, run))])
             return True
@@ -245,15 +241,20 @@ class TrainingPanel(QWidget):
     def predict(self) -> bool:
         """Predict every frame with the run in the Run box; the result loads by itself."""
         with self.session.user_errors("predict"):
-            run = self.run_name.text().strip()
-            project = self.session.project
-            if project is None or not run:
-                raise _input("choose a trained run in the Run box")
-            if _checkpoint_step(project.runs_dir / run) is None:
-                raise _input(f"run {run!r} has no checkpoint yet: train it first")
+            project, run = self._run_with_checkpoint("choose a trained run in the Run box",
+                                                     "has no checkpoint yet: train it first")
             self.start_chain(run, [("predicting", predict_args(project.path, run))])
             return True
         return False
+
+    def _run_with_checkpoint(self, no_run: str, no_checkpoint: str):
+        """The project and the run in the Run box, which must have a checkpoint."""
+        run, project = self.run_name.text().strip(), self.session.project
+        if project is None or not run:
+            raise _input(no_run)
+        if _checkpoint_step(project.runs_dir / run) is None:
+            raise _input(f"run {run!r} {no_checkpoint}")
+        return project, run
 
     def start_chain(self, run: str, steps: list[Step]) -> None:
         """One job runs the steps in turn (the next once the one before succeeded)."""

@@ -67,19 +67,8 @@ def lock_path(final: Path) -> Path:
 @contextlib.contextmanager
 def build_lock(final: Path) -> Iterator[None]:
     """Hold the exclusive lock for (re)building ``final`` for the duration of the block."""
-    try:
-        fd = os.open(lock_path(final), os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:  # read-only location: no writer can race us there
+    with _held(final, wait=True):
         yield
-        return
-    try:
-        _lock(fd)
-        try:
-            yield
-        finally:
-            _unlock(fd)
-    finally:
-        os.close(fd)
 
 
 class Busy(Exception):  # noqa: N818 - a state, caught by the caller to say who holds it
@@ -90,13 +79,21 @@ class Busy(Exception):  # noqa: N818 - a state, caught by the caller to say who 
 def claim(final: Path) -> Iterator[None]:
     """Hold ``final``'s exclusive lock for the block, or raise :class:`Busy` at once when another
     process holds it (e.g. two trainings of one run). Read-only locations run unlocked."""
+    with _held(final, wait=False):
+        yield
+
+
+@contextlib.contextmanager
+def _held(final: Path, wait: bool) -> Iterator[None]:
     try:
         fd = os.open(lock_path(final), os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:
+    except OSError:  # read-only location: no writer can race us there
         yield
         return
     try:
-        if not _try_lock(fd):
+        if wait:
+            _lock(fd)
+        elif not _try_lock(fd):
             raise Busy(str(final))
         try:
             yield
