@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from rewis3d.store import IGNORE_INDEX, InputError, Scene
+from rewis3d.errors import InputError
+from rewis3d.store import IGNORE_INDEX, Scene
 from rewis3d.store.predictions import NO_POINT
 
 ACCEPT_TOOL = "accept-prediction"

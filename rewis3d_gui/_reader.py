@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rewis3d.store import Project, Rewis3dError
+from rewis3d.errors import Rewis3dError
+from rewis3d.store import Project
 
 
 def get_reader(path):

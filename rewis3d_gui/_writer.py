@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rewis3d.store import Project, StoreError
+from rewis3d.errors import StoreError
+from rewis3d.store import Project
 
 
 def write_labels(path: str, data: np.ndarray, meta: dict) -> list[str]:

@@ -60,7 +60,7 @@ def _failed(doing: str, exc: Exception) -> None:
     """Expected failures read as a sentence; anything else is a bug and keeps its traceback."""
     from napari.utils.notifications import notification_manager, show_error
 
-    from rewis3d.store import Rewis3dError
+    from rewis3d.errors import Rewis3dError
 
     if isinstance(exc, Rewis3dError | OSError):
         show_error(f"Could not {doing}; nothing was changed: {exc}")

@@ -19,7 +19,8 @@ def cache_dir() -> Path:
 
 def sample_project(kind: str, **size) -> Path:
     """The path of the ``kind`` sample project, rendering it first if it is not cached."""
-    from rewis3d.store import Project, Rewis3dError
+    from rewis3d.errors import Rewis3dError
+    from rewis3d.store import Project
     from rewis3d.synthetic import SceneConfig, sample_into_project
 
     path = cache_dir() / f"sample-{kind}"

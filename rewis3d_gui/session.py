@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from psygnal import Signal
 
-from rewis3d.store import Project, Rewis3dError, Scene
+from rewis3d.errors import Rewis3dError
+from rewis3d.store import Project, Scene
 from rewis3d_gui.layers import class_color_dict, labels_to_layer
 
 if TYPE_CHECKING:
@@ -226,7 +227,7 @@ class Session:
 
 def _open_in_gui(path: str | Path) -> Project:
     """``Project.open``, with advice in the panel's own words for a folder that is no project."""
-    from rewis3d.store import InputError, NotAProjectError
+    from rewis3d.errors import InputError, NotAProjectError
 
     try:
         return Project.open(path)

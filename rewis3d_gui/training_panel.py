@@ -505,7 +505,8 @@ class TrainingPanel(QWidget):
 
 def _checkpoint_step(run_dir: Path) -> int | None:
     """The step of the run's latest complete checkpoint, None when it has none."""
-    from rewis3d.train.checkpoint import CheckpointError, latest_checkpoint
+    from rewis3d.errors import CheckpointError
+    from rewis3d.train.checkpoint import latest_checkpoint
 
     try:
         name = latest_checkpoint(run_dir).name
@@ -532,7 +533,7 @@ def _duration(seconds: float) -> str:
 
 
 def _input(message: str):
-    from rewis3d.store import InputError
+    from rewis3d.errors import InputError
 
     return InputError(message)
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import yaml
 
+from rewis3d.errors import InputError
 from rewis3d.review import (
     ACCEPT_TOOL,
     accept_prediction,
@@ -14,7 +15,7 @@ from rewis3d.review import (
     retrain_config,
     score_terms,
 )
-from rewis3d.store import IGNORE_INDEX, InputError
+from rewis3d.store import IGNORE_INDEX
 from rewis3d.store.predictions import NO_POINT
 
 H, W = 12, 16

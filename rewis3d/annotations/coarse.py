@@ -14,7 +14,7 @@ import numpy as np
 from scipy import ndimage
 
 from rewis3d.annotations.regions import IGNORE, default_min_area, regions
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 
 COVERAGE_RANGE = (0.4, 0.7)
 

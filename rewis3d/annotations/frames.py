@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rewis3d.annotations.regions import IGNORE, default_min_area, regions
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 
 
 @dataclass(frozen=True)

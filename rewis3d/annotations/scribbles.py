@@ -13,7 +13,7 @@ from scipy import ndimage, sparse
 from scipy.sparse.csgraph import connected_components, shortest_path
 
 from rewis3d.annotations.regions import IGNORE, default_min_area, regions
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 
 _NEIGHBOURS = [(dv, du) for dv in (-1, 0, 1) for du in (-1, 0, 1) if (dv, du) != (0, 0)]
 

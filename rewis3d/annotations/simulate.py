@@ -13,8 +13,8 @@ from rewis3d.annotations.frames import FrameSelection
 from rewis3d.annotations.points import PointsConfig, simulate_points
 from rewis3d.annotations.regions import IGNORE
 from rewis3d.annotations.scribbles import ScribblesConfig, simulate_scribbles
+from rewis3d.errors import InputError
 from rewis3d.store import Project
-from rewis3d.store.errors import InputError
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The `rewis3d` command. Each module of this package contributes commands via ``COMMANDS``.
 
 Modules are discovered, so a new command family is one new file. Library errors
-(:class:`~rewis3d.store.errors.Rewis3dError`) print as one clear line and exit with status 2.
+(:class:`~rewis3d.errors.Rewis3dError`) print as one clear line and exit with status 2.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from rewis3d.store.errors import Rewis3dError
+from rewis3d.errors import Rewis3dError
 
 # The machine, not the input: said in one line too, since every store write is staged and a
 # failed one leaves the project as it was.

@@ -107,11 +107,11 @@ def export_ply_cmd(project, out, scene, reconstruction, label_kind):
     """Write SCENE's reconstruction to OUT.ply with colour, label and confidence."""
     import numpy as np
 
+    from rewis3d.errors import InputError
     from rewis3d.geometry.export import write_ply
     from rewis3d.geometry.lifting import lift_labels
     from rewis3d.geometry.preview_run import pick_reconstruction
     from rewis3d.geometry.propagation import PropagationPreview
-    from rewis3d.store import InputError
 
     if out.is_dir():  # found before the propagation, not after it
         raise InputError(f"{out} is a folder; give the .ply file to write, e.g. {out / scene}.ply")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from rewis3d.errors import InputError, NotAProjectError, StoreError
 from rewis3d.store import Project
-from rewis3d.store.errors import InputError, NotAProjectError, StoreError
 
 
 def open_or_create(path: Path) -> Project:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 
 
 def _progress_hook(bar):

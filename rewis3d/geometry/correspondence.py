@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rewis3d.store import InputError
+from rewis3d.errors import InputError
 
 NO_POINT = -1
 

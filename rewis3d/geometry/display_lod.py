@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 import zarr
 
+from rewis3d.errors import DerivedDataCorruptError
 from rewis3d.geometry.index_store import (
     fingerprint,
     open_or_build,
     read_group_attrs,
     write_group_aside,
 )
-from rewis3d.geometry.row_chunks import RowChunks, SamplingIndexCorruptError, write_row_chunks
+from rewis3d.geometry.row_chunks import RowChunks, write_row_chunks
 from rewis3d.geometry.sampling import stratified_draw
 
 LOD_VERSION = 1
@@ -104,7 +105,7 @@ def _open(path: Path, wanted: dict) -> DisplaySubset:
         return DisplaySubset(**{k: RowChunks(path / k, crcs[k])[:] for k in FIELDS},
                              spacing=float(attrs["spacing"]))
     except (KeyError, ValueError, OSError) as exc:
-        raise SamplingIndexCorruptError(f"{path}: incomplete display subset ({exc!r})") from None
+        raise DerivedDataCorruptError(f"{path}: incomplete display subset ({exc!r})") from None
 
 
 def _write(final: Path, subset: DisplaySubset, attrs: dict) -> None:

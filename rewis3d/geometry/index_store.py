@@ -11,7 +11,7 @@ stale (the fingerprint differs: the reconstruction's points, pixels or ``frame_p
 rewritten; rewriting a reconstruction through the store also removes the folder), and when
 its metadata is unreadable or a chunk file is missing or truncated (with a warning). A chunk
 whose bytes were altered in place is found by its checksum the first time a sample touches
-it: ``SamplingIndexCorruptError`` names the file; ``load_or_build(rec, rebuild=True)`` fixes
+it: ``DerivedDataCorruptError`` names the file; ``load_or_build(rec, rebuild=True)`` fixes
 it. A sample is never drawn from bytes that fail their checksum.
 
 Writes go to a hidden sibling folder first and are renamed into place, so a crash leaves
@@ -34,7 +34,8 @@ from typing import TypeVar
 import numpy as np
 import zarr
 
-from rewis3d.geometry.row_chunks import RowChunks, SamplingIndexCorruptError, write_row_chunks
+from rewis3d.errors import DerivedDataCorruptError
+from rewis3d.geometry.row_chunks import RowChunks, write_row_chunks
 from rewis3d.geometry.sampling_index import DEFAULT_GRID_CELLS, SamplingIndex
 from rewis3d.store.atomic import fsync_dir
 from rewis3d.store.locking import build_lock
@@ -57,7 +58,7 @@ def open_or_build(final: Path, what: str, open_stored: Callable[[], T], build: C
     """The one way derived data (sampling index, preview index, display subset) is opened:
     under the build lock, the stored copy when ``open_stored`` finds it valid, else ``build()``
     (which stores it, or keeps it in memory on a read-only project). ``open_stored`` raises
-    FileNotFoundError when absent or stale, SamplingIndexCorruptError when damaged (rebuilt,
+    FileNotFoundError when absent or stale, DerivedDataCorruptError when damaged (rebuilt,
     with a warning)."""
     with build_lock(final):
         if not rebuild:
@@ -65,7 +66,7 @@ def open_or_build(final: Path, what: str, open_stored: Callable[[], T], build: C
                 return open_stored()
             except FileNotFoundError:
                 pass
-            except SamplingIndexCorruptError as exc:
+            except DerivedDataCorruptError as exc:
                 warnings.warn(f"rebuilding the {what}: {exc}", stacklevel=3)
         return build()
 
@@ -98,7 +99,7 @@ def load_or_build(
 
 def open_index(reconstruction, params: dict) -> SamplingIndex:
     """The stored index, read lazily. FileNotFoundError when absent or stale (rebuild it);
-    SamplingIndexCorruptError when present but unreadable."""
+    DerivedDataCorruptError when present but unreadable."""
     path = index_path(reconstruction)
     attrs = read_group_attrs(path)
     if (attrs.get("version") != INDEX_VERSION or attrs.get("params") != params
@@ -109,9 +110,9 @@ def open_index(reconstruction, params: dict) -> SamplingIndex:
         rows = {name: RowChunks(path / name, crcs[name]) for name in ROW_ARRAYS}
         whole = {name: _read_whole(path / name, crcs[name]) for name in WHOLE_ARRAYS}
     except (KeyError, ValueError, OSError) as exc:
-        raise SamplingIndexCorruptError(f"{path}: incomplete index ({exc!r})") from None
+        raise DerivedDataCorruptError(f"{path}: incomplete index ({exc!r})") from None
     if any(len(a) != reconstruction.num_points for a in rows.values()):
-        raise SamplingIndexCorruptError(f"{path}: arrays do not match the reconstruction's size")
+        raise DerivedDataCorruptError(f"{path}: arrays do not match the reconstruction's size")
     return SamplingIndex(points=reconstruction.points, frame_ptr=reconstruction.frame_ptr,
                          **rows, **whole)
 
@@ -133,13 +134,13 @@ def write_index(reconstruction, index: SamplingIndex, params: dict,
 
 def read_group_attrs(path: Path) -> dict:
     """Attrs of the stored zarr group at ``path``: FileNotFoundError when absent,
-    SamplingIndexCorruptError when its metadata cannot be read."""
+    DerivedDataCorruptError when its metadata cannot be read."""
     if not (path / "zarr.json").is_file():
         raise FileNotFoundError(path)
     try:
         return dict(zarr.open_group(str(path), mode="r").attrs)
     except Exception as exc:  # zarr raises many types for broken metadata
-        raise SamplingIndexCorruptError(f"{path}: unreadable metadata ({exc})") from None
+        raise DerivedDataCorruptError(f"{path}: unreadable metadata ({exc})") from None
 
 
 def write_group_aside(final: Path, fill: Callable[[zarr.Group], None]) -> Path:

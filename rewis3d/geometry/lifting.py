@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rewis3d.store import IGNORE_INDEX, InputError
+from rewis3d.errors import InputError
+from rewis3d.store import IGNORE_INDEX
 
 
 @dataclass

@@ -11,8 +11,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from rewis3d.errors import StoreError
 from rewis3d.geometry.propagation import PropagationConfig, PropagationPreview
-from rewis3d.store import IGNORE_INDEX, StoreError
+from rewis3d.store import IGNORE_INDEX
 
 
 @dataclass

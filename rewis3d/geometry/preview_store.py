@@ -31,18 +31,14 @@ from pathlib import Path
 import numpy as np
 import zarr
 
+from rewis3d.errors import DerivedDataCorruptError
 from rewis3d.geometry.index_store import (
     fingerprint,
     open_or_build,
     read_group_attrs,
     write_group_aside,
 )
-from rewis3d.geometry.row_chunks import (
-    RowChunks,
-    RowChunkWriter,
-    SamplingIndexCorruptError,
-    write_row_chunks,
-)
+from rewis3d.geometry.row_chunks import RowChunks, RowChunkWriter, write_row_chunks
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -176,7 +172,7 @@ def load_or_build(reconstruction, voxel_size: float, image_size: tuple[int, int]
 
 def open_preview_index(reconstruction, params: dict) -> PreviewIndex:
     """The stored index, per-point arrays memory-mapped, every chunk's checksum verified.
-    FileNotFoundError when absent or stale; SamplingIndexCorruptError when damaged."""
+    FileNotFoundError when absent or stale; DerivedDataCorruptError when damaged."""
     path = preview_index_path(reconstruction)
     attrs = read_group_attrs(path)
     if (attrs.get("version") != PREVIEW_VERSION or attrs.get("params") != params
@@ -187,9 +183,9 @@ def open_preview_index(reconstruction, params: dict) -> PreviewIndex:
         rows = {name: RowChunks(path / name, crcs[name]) for name in ROW_ARRAYS}
         whole = {name: RowChunks(path / name, crcs[name])[:] for name in WHOLE_ARRAYS}
     except (KeyError, ValueError, OSError) as exc:
-        raise SamplingIndexCorruptError(f"{path}: incomplete index ({exc!r})") from None
+        raise DerivedDataCorruptError(f"{path}: incomplete index ({exc!r})") from None
     if any(len(a) != reconstruction.num_points for a in rows.values()):
-        raise SamplingIndexCorruptError(f"{path}: arrays do not match the reconstruction's size")
+        raise DerivedDataCorruptError(f"{path}: arrays do not match the reconstruction's size")
     for array in rows.values():
         array.verify()
     return PreviewIndex(**rows, **whole)

@@ -17,15 +17,12 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from rewis3d.store.errors import StoreError
+from rewis3d.errors import DerivedDataCorruptError
 
 # Open memory maps per array: a 60M-point index has ~60 chunks per array and four arrays, and
 # every map keeps a file descriptor, so unbounded maps ran to ~240 descriptors per index.
 MAX_OPEN_MAPS = 16
 
-
-class SamplingIndexCorruptError(StoreError):
-    """A stored sampling index is truncated or corrupted."""
 
 
 def write_row_chunks(group: zarr.Group, name: str, data: np.ndarray, chunk_rows: int) -> list[int]:
@@ -90,7 +87,7 @@ class RowChunks:
         meta = json.loads((self.path / "zarr.json").read_text())
         codecs = meta.get("codecs", [])
         if len(codecs) != 1 or codecs[0].get("name") != "bytes":
-            raise SamplingIndexCorruptError(f"{self.path}: not a raw (uncompressed) array")
+            raise DerivedDataCorruptError(f"{self.path}: not a raw (uncompressed) array")
         self.shape = tuple(meta["shape"])
         self.dtype = np.dtype(meta["data_type"]).newbyteorder("<")
         self.chunk_rows = int(meta["chunk_grid"]["configuration"]["chunk_shape"][0])
@@ -100,13 +97,13 @@ class RowChunks:
         self.chunks_read: set[int] = set()
         num_chunks = -(-self.shape[0] // self.chunk_rows)
         if len(self._crcs) != num_chunks:
-            raise SamplingIndexCorruptError(f"{self.path}: {len(self._crcs)} checksums for "
+            raise DerivedDataCorruptError(f"{self.path}: {len(self._crcs)} checksums for "
                                             f"{num_chunks} chunks")
         expected = self.chunk_rows * int(np.prod(self._row_shape, dtype=np.int64)) * self.dtype.itemsize
         for c in range(num_chunks):
             file = self._chunk_file(c)
             if not file.is_file() or file.stat().st_size != expected:
-                raise SamplingIndexCorruptError(f"{file}: chunk missing or truncated")
+                raise DerivedDataCorruptError(f"{file}: chunk missing or truncated")
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -119,7 +116,7 @@ class RowChunks:
         return np.asarray(self[0 : len(self)], dtype=dtype)
 
     def verify(self) -> None:
-        """Check every chunk's checksum now (SamplingIndexCorruptError on the first bad one)."""
+        """Check every chunk's checksum now (DerivedDataCorruptError on the first bad one)."""
         for c in range(len(self._crcs)):
             self._chunk(c)
 
@@ -169,7 +166,7 @@ class RowChunks:
                           shape=(self.chunk_rows, *self._row_shape))
         if c not in self.chunks_read:  # checked once per process, not at every re-open
             if zlib.crc32(chunk) != self._crcs[c]:
-                raise SamplingIndexCorruptError(
+                raise DerivedDataCorruptError(
                     f"{self._chunk_file(c)}: checksum mismatch (the stored index is corrupted). "
                     f"Delete the {self.path.parent.name} folder or rebuild it with "
                     "load_or_build(reconstruction, rebuild=True)."

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rewis3d.errors import InputError
 from rewis3d.io.common import (
     IMAGE_SUFFIXES,
     FrameRecord,
@@ -21,7 +22,6 @@ from rewis3d.io.common import (
     require_folder,
 )
 from rewis3d.io.source import FrameSource
-from rewis3d.store.errors import InputError
 
 
 def read_image_folder(src: Path, stride: int = 1, max_frames: int | None = None) -> FrameSource:

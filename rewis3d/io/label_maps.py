@@ -2,7 +2,7 @@
 
 The pieces of ``rewis3d import-labels`` (see :mod:`rewis3d.io.labels`) and of the dataset readers
 that bring labels along (ScanNet's ``label-filt/``). Every check raises
-:class:`~rewis3d.store.errors.InputError` naming the file or option at fault and the fix.
+:class:`~rewis3d.errors.InputError` naming the file or option at fault and the fix.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from rewis3d.errors import InputError
 from rewis3d.io.common import natural_key, open_image
 from rewis3d.store.classes import IGNORE_INDEX, MAX_CLASSES, ClassInfo, default_color
-from rewis3d.store.errors import InputError
 
 ID_SPACE = 1 << 16  # label maps hold 8- or 16-bit ids
 UNLABELLED = ID_SPACE - 1  # "unlabelled" in the uint16 space between reading and the store

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import zarr
 
+from rewis3d.errors import InputError
 from rewis3d.io.label_maps import (
     UNLABELLED,
     ClassPlan,
@@ -38,7 +39,7 @@ from rewis3d.io.label_maps import (
     read_class_names,
     read_label_png,
 )
-from rewis3d.store import IGNORE_INDEX, InputError, Project, Scene
+from rewis3d.store import IGNORE_INDEX, Project, Scene
 from rewis3d.store.atomic import staged_directory, staging_name
 
 TARGETS = ("gt", "annotations")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rewis3d.errors import InputError
 from rewis3d.io.common import (
     IMAGE_SUFFIXES,
     FrameRecord,
@@ -34,7 +35,6 @@ from rewis3d.io.common import (
 from rewis3d.io.label_maps import ID_SPACE, read_label_png
 from rewis3d.io.source import FrameSource
 from rewis3d.store.classes import IGNORE_INDEX
-from rewis3d.store.errors import InputError
 
 LABEL_DIR = "label-filt"
 LABEL_MAP_NAME = "scannetv2-labels.combined.tsv"

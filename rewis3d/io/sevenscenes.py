@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rewis3d.errors import InputError
 from rewis3d.io.common import (
     FrameRecord,
     check_stride,
@@ -19,7 +20,6 @@ from rewis3d.io.common import (
     require_folder,
 )
 from rewis3d.io.source import FrameSource
-from rewis3d.store.errors import InputError
 
 DEFAULT_K = np.array([[585.0, 0, 320], [0, 585.0, 240], [0, 0, 1]])
 INTRINSICS_FILES = ("camera-intrinsics.txt", "intrinsics.txt")

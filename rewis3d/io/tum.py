@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rewis3d.errors import InputError
 from rewis3d.io.common import (
     FrameRecord,
     check_stride,
@@ -21,7 +22,6 @@ from rewis3d.io.common import (
     require_folder,
 )
 from rewis3d.io.source import FrameSource
-from rewis3d.store.errors import InputError
 
 DEFAULT_K = np.array([[525.0, 0, 319.5], [0, 525.0, 239.5], [0, 0, 1]])
 MAX_DT = 0.02  # seconds, as in the dataset's associate.py convention

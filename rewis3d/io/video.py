@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from rewis3d.errors import InputError
 from rewis3d.io.common import FrameRecord, check_stride, default_intrinsics
 from rewis3d.io.source import FrameSource
-from rewis3d.store.errors import InputError
 
 
 def read_video(src: Path, stride: int = 1, max_frames: int | None = None) -> FrameSource:

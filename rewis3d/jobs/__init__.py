@@ -5,7 +5,6 @@ cancels them (the whole process group) and finds them again after the GUI was cl
 docs/jobs.md. Nothing here imports Qt; a GUI polls from a timer, no threads needed.
 """
 
-from rewis3d.jobs.errors import JobError, RunBusyError, UnknownRunError
 from rewis3d.jobs.events import EventStream, read_events_since
 from rewis3d.jobs.manager import Job, JobManager, default_command
 from rewis3d.jobs.record import JOB_FILES, JobRecord
@@ -15,12 +14,9 @@ __all__ = [
     "JOB_FILES",
     "EventStream",
     "Job",
-    "JobError",
     "JobManager",
     "JobRecord",
     "JobStatus",
-    "RunBusyError",
-    "UnknownRunError",
     "default_command",
     "read_events_since",
 ]

@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from rewis3d.jobs.errors import JobError, RunBusyError, UnknownRunError
+from rewis3d.errors import JobError, NotAProjectError, RunBusyError, UnknownRunError
 from rewis3d.jobs.events import EventStream, read_events_since
 from rewis3d.jobs.processes import (
     descendants,
@@ -43,7 +43,6 @@ from rewis3d.jobs.record import (
 )
 from rewis3d.jobs.status import JobStatus, derive_status
 from rewis3d.runtime import thread_environment
-from rewis3d.store.errors import NotAProjectError
 from rewis3d.store.scene import check_name
 from rewis3d.store.schema import STORE_NAME
 

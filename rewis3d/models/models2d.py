@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rewis3d.errors import InputError
 from rewis3d.models.eomt import EOMT_PRESETS, EomtSemantic, eomt_config
-from rewis3d.store.errors import InputError
 
 
 @dataclass(frozen=True)

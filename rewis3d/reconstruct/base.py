@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from rewis3d.store import InputError, ReconstructionData, Scene
+from rewis3d.errors import InputError
+from rewis3d.store import ReconstructionData, Scene
 
 ProgressFn = Callable[[int, int], None]
 """Called as ``progress(done, total)`` in frames (or chunks) as a backend goes."""

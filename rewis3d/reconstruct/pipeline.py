@@ -10,11 +10,12 @@ from typing import Any
 
 import numpy as np
 
+from rewis3d.errors import InputError
 from rewis3d.geometry.correspondence import check_pixels
 from rewis3d.reconstruct.base import ProgressFn
 from rewis3d.reconstruct.filtering import drop_lowest_confidence
 from rewis3d.reconstruct.registry import create_reconstructor
-from rewis3d.store import InputError, Reconstruction, Scene
+from rewis3d.store import Reconstruction, Scene
 
 LOW_CONF_FRACTION = 0.1
 MIN_PIXEL_SHARE = 0.01  # fewer points than 1 % of the scene's pixels: nothing to train on

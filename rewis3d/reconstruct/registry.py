@@ -6,8 +6,8 @@ from __future__ import annotations
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
+from rewis3d.errors import InputError
 from rewis3d.reconstruct.base import Reconstructor
-from rewis3d.store import InputError
 
 ENTRY_POINT_GROUP = "rewis3d.reconstructors"
 

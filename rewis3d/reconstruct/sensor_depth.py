@@ -12,11 +12,12 @@ from typing import Literal
 
 import numpy as np
 
+from rewis3d.errors import InputError
 from rewis3d.geometry.camera import backproject_depth
 from rewis3d.reconstruct.base import BackendOutput, ProgressFn, config_from_options
 from rewis3d.reconstruct.consistency import consistency_score
 from rewis3d.reconstruct.filtering import voxel_subsample
-from rewis3d.store import InputError, ReconstructionData, Scene
+from rewis3d.store import ReconstructionData, Scene
 
 
 @dataclass

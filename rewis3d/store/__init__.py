@@ -2,14 +2,6 @@
 
 from rewis3d.store.annotations import Annotations
 from rewis3d.store.classes import IGNORE_INDEX, ClassInfo
-from rewis3d.store.errors import (
-    InputError,
-    NotAProjectError,
-    Rewis3dError,
-    SchemaVersionError,
-    StoreError,
-    StoreValidationError,
-)
 from rewis3d.store.predictions import Predictions
 from rewis3d.store.project import Project
 from rewis3d.store.reconstruction import Reconstruction, ReconstructionData
@@ -21,15 +13,9 @@ __all__ = [
     "SCHEMA_VERSION",
     "Annotations",
     "ClassInfo",
-    "InputError",
-    "NotAProjectError",
     "Predictions",
     "Project",
     "Reconstruction",
     "ReconstructionData",
-    "Rewis3dError",
     "Scene",
-    "SchemaVersionError",
-    "StoreError",
-    "StoreValidationError",
 ]

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import zarr
 
+from rewis3d.errors import InputError, StoreError, StoreValidationError
 from rewis3d.store.classes import IGNORE_INDEX
-from rewis3d.store.errors import InputError, StoreError, StoreValidationError
 from rewis3d.store.locking import build_lock
 from rewis3d.store.schema import ANNOTATION_ARRAYS, StoredArray, open_checked
 

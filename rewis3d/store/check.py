@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rewis3d.store.errors import Rewis3dError
+from rewis3d.errors import Rewis3dError
 
 DERIVED = ("sampling_index", "preview_index", "display_lod")  # rebuilt on use; safe to delete
 

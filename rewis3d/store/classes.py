@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rewis3d.store.errors import StoreValidationError
+from rewis3d.errors import StoreValidationError
 
 IGNORE_INDEX = 255
 MAX_CLASSES = 255

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 from rewis3d.store.schema import EVERY_CHUNK_WRITTEN
 from rewis3d.store.validate import check_depth, check_intrinsics, check_labels, check_pose
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from rewis3d.store.errors import StoreValidationError
+from rewis3d.errors import StoreValidationError
 from rewis3d.store.schema import PREDICTION_ARRAYS, StoredArray, open_checked
 
 NO_POINT = 255  # disagreement_3d where the pixel has no reconstruction point

@@ -9,6 +9,12 @@ from pathlib import Path
 
 import zarr
 
+from rewis3d.errors import (
+    NotAProjectError,
+    SchemaVersionError,
+    StoreError,
+    StoreValidationError,
+)
 from rewis3d.store.annotations import Annotations
 from rewis3d.store.atomic import clean_staging, remove_directory, staged_directory
 from rewis3d.store.classes import (
@@ -19,12 +25,6 @@ from rewis3d.store.classes import (
     default_color,
     parse_color,
     validate_classes,
-)
-from rewis3d.store.errors import (
-    NotAProjectError,
-    SchemaVersionError,
-    StoreError,
-    StoreValidationError,
 )
 from rewis3d.store.frames import FrameWriter
 from rewis3d.store.scene import Scene, check_name, list_children

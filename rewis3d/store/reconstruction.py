@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from rewis3d.store.errors import StoreValidationError
+from rewis3d.errors import StoreValidationError
 from rewis3d.store.schema import RECONSTRUCTION_ARRAYS, StoredArray, chunks_for, open_checked
 
 

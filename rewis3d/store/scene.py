@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import zarr
 
+from rewis3d.errors import StoreError, StoreValidationError
 from rewis3d.store.annotations import Annotations
 from rewis3d.store.atomic import remove_directory, staged_directory
-from rewis3d.store.errors import StoreError, StoreValidationError
 from rewis3d.store.predictions import Predictions, PredictionWriter
 from rewis3d.store.reconstruction import (
     Reconstruction,

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from rewis3d.store.errors import StoreValidationError
+from rewis3d.errors import StoreValidationError
 
 SCHEMA_VERSION = 1
 # Attribute of frame arrays whose every chunk is written at import (stores from older versions

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 
 ROTATION_TOLERANCE = 1e-3
 

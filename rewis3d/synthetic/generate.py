@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 from rewis3d.synthetic import room, street
 from rewis3d.synthetic._camera import intrinsics_from_fov
 from rewis3d.synthetic.layout import Layout

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 from rewis3d.store.reconstruction import ReconstructionData
 from rewis3d.synthetic._camera import backproject
 

@@ -7,8 +7,8 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from rewis3d.errors import InputError
 from rewis3d.store import Project, ReconstructionData
-from rewis3d.store.errors import InputError
 from rewis3d.store.schema import STORE_NAME
 from rewis3d.synthetic.generate import SceneConfig, family, iter_frames
 from rewis3d.synthetic.imperfect import ReconstructionNoise, simulate_view, view_rng

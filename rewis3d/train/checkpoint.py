@@ -20,16 +20,13 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from rewis3d.store.errors import StoreError
+from rewis3d.errors import CheckpointError
 
 WEIGHTS = "models.safetensors"
 STATE = "state.pt"
 ASIDE = ".old"
 STEP_DIR = re.compile(r"step-\d{6}")
 
-
-class CheckpointError(StoreError):
-    """A checkpoint is missing, truncated or does not match the run."""
 
 
 def checkpoint_dir(run_dir: Path, step: int) -> Path:

@@ -17,7 +17,7 @@ from typing import Literal
 
 import yaml
 
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 
 Sampling = Literal["view-aware", "random", "single-view"]
 ConfWeighting = Literal["none", "pred", "recon", "dual"]

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from rewis3d.errors import InputError
 from rewis3d.geometry import SamplingConfig, SamplingIndex, lift_view, view_aware_sample
 from rewis3d.reconstruct.filtering import confident_in_view
-from rewis3d.store import IGNORE_INDEX, InputError, Project
+from rewis3d.store import IGNORE_INDEX, Project
 from rewis3d.store.annotations import check_label_ids
 from rewis3d.train.augment2d import NO_POINT, View2D, shared_geometry, student_photometric
 from rewis3d.train.augment3d import center_xy, student_coords

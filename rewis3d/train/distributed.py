@@ -22,7 +22,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 
 
 @dataclass(frozen=True)

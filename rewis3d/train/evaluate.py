@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from rewis3d.errors import InputError
 from rewis3d.models.models2d import segment_logits
-from rewis3d.store import IGNORE_INDEX, InputError, Project
+from rewis3d.store import IGNORE_INDEX, Project
 from rewis3d.train.augment3d import center_xy
 from rewis3d.train.metrics import ConfusionMatrix, sliding_window_probs
 from rewis3d.train.models import normalise

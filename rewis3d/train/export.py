@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rewis3d.errors import InputError
 from rewis3d.models.models2d import transformers_parts
-from rewis3d.store import InputError, Project
+from rewis3d.store import Project
 from rewis3d.train.events import EventLog
 from rewis3d.train.models import IMAGENET_MEAN, IMAGENET_STD
 from rewis3d.train.predict import load_student_2d

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from rewis3d.errors import InputError
 from rewis3d.models.models2d import build_model_2d, segment_logits
-from rewis3d.store.errors import InputError
 from rewis3d.train.config import ModelConfig
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)

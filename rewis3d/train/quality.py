@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rewis3d.store import InputError, Project
+from rewis3d.errors import InputError
+from rewis3d.store import Project
 from rewis3d.train import config as cfg
 from rewis3d.train.run import CONFIG_FILE, RunResult, run_training
 

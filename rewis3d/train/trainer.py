@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from rewis3d.errors import NonFiniteLossError
 from rewis3d.store import Project
-from rewis3d.store.errors import Rewis3dError
 from rewis3d.train import checkpoint as ckpt
 from rewis3d.train import distributed
 from rewis3d.train.config import TrainConfig
@@ -43,10 +43,6 @@ BLOCK_KEYWORD = "block"  # the released param_dicts keyword, for both optimisers
 CONF_FACTORS = {"none": (False, False), "pred": (True, False), "recon": (False, True),
                 "dual": (True, True)}
 
-
-class NonFiniteLossError(Rewis3dError, FloatingPointError):
-    """A loss term became NaN or Inf (detectron2 raises FloatingPointError the same way); the
-    CLI prints it as an ``error:`` line."""
 
 
 def keyword_groups(model: torch.nn.Module, lr: float, keyword_lr: float | None) -> list[dict]:

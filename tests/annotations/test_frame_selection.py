@@ -1,7 +1,7 @@
 import pytest
 
 from rewis3d.annotations import FrameSelection
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 
 
 def test_every_list_share_and_default():

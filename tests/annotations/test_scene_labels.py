@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from rewis3d.annotations import FrameSelection, simulate_scene_labels
+from rewis3d.errors import InputError
 from rewis3d.store import Project
-from rewis3d.store.errors import InputError
 from rewis3d.synthetic import SceneConfig, sample_into_project
 
 

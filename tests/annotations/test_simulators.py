@@ -11,7 +11,7 @@ from rewis3d.annotations import (
     ScribblesConfig,
     simulate_labels,
 )
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 from rewis3d.synthetic import FAMILIES, SceneConfig, generate_scene
 
 

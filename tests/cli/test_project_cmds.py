@@ -110,7 +110,7 @@ def test_classes_commands(project):
 
 def test_gt_class_outside_class_list_rejected(tmp_path):
     project = Project.create(tmp_path / "p", ["a"])
-    from rewis3d.store import InputError
+    from rewis3d.errors import InputError
 
     with pytest.raises(InputError, match="class id 3 is outside"), project.scene_writer("s") as w:
         w.append(np.zeros((4, 4, 3), np.uint8), np.diag([5.0, 5, 1]), np.eye(4),

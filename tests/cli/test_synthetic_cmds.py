@@ -113,7 +113,7 @@ def test_a_sample_larger_than_the_free_disk_is_refused(tmp_path, monkeypatch):
     import shutil
     from collections import namedtuple
 
-    from rewis3d.store import InputError
+    from rewis3d.errors import InputError
     from rewis3d.synthetic import SceneConfig, sample_into_project
 
     usage = namedtuple("usage", "total used free")
@@ -124,7 +124,8 @@ def test_a_sample_larger_than_the_free_disk_is_refused(tmp_path, monkeypatch):
 
 
 def test_a_file_given_as_the_project_says_so(tmp_path):
-    from rewis3d.store import NotAProjectError, Project
+    from rewis3d.errors import NotAProjectError
+    from rewis3d.store import Project
 
     (tmp_path / "notes.txt").write_text("")
     with pytest.raises(NotAProjectError, match="is a file, not a project folder"):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import zarr
 
+from rewis3d.errors import DerivedDataCorruptError
 from rewis3d.geometry import SamplingConfig, SamplingIndex, view_aware_sample
 from rewis3d.geometry.index_store import index_path, load_or_build
-from rewis3d.geometry.row_chunks import SamplingIndexCorruptError
 from rewis3d.store import Project, ReconstructionData
 
 VIEWS, PER, H, W = 20, 1500, 30, 50
@@ -121,7 +121,7 @@ def test_corrupted_chunk_is_an_error_never_a_wrong_sample(scene):
                 raw[len(raw) // 2] ^= 0xFF
                 chunk.write_bytes(bytes(raw))
     stored = load_or_build(rec, chunk_rows=SMALL_CHUNKS)  # sizes are fine: opens lazily
-    with pytest.raises(SamplingIndexCorruptError, match="checksum"):
+    with pytest.raises(DerivedDataCorruptError, match="checksum"):
         samples(stored)
     fixed = load_or_build(rec, rebuild=True)
     assert_same(samples(fixed), samples(in_memory(rec)))

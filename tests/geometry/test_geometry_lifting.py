@@ -3,10 +3,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rewis3d.errors import InputError
 from rewis3d.geometry import lift_labels
 from rewis3d.geometry.correspondence import check_pixels
 from rewis3d.reconstruct import reconstruct_scene
-from rewis3d.store import InputError, ReconstructionData
+from rewis3d.store import ReconstructionData
 
 
 def _partial_reconstruction(scene, frames_with_points):

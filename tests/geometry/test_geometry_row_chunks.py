@@ -9,12 +9,8 @@ import numpy as np
 import pytest
 import zarr
 
-from rewis3d.geometry.row_chunks import (
-    MAX_OPEN_MAPS,
-    RowChunks,
-    SamplingIndexCorruptError,
-    write_row_chunks,
-)
+from rewis3d.errors import DerivedDataCorruptError
+from rewis3d.geometry.row_chunks import MAX_OPEN_MAPS, RowChunks, write_row_chunks
 
 
 def stored(tmp_path, data, chunk_rows):
@@ -46,5 +42,5 @@ def test_a_flipped_byte_is_an_error_also_after_its_map_was_closed(tmp_path):
     raw = bytearray(chunk.read_bytes())
     raw[0] ^= 0xFF
     chunk.write_bytes(bytes(raw))
-    with pytest.raises(SamplingIndexCorruptError, match="checksum mismatch"):
+    with pytest.raises(DerivedDataCorruptError, match="checksum mismatch"):
         array[0:2]

@@ -57,7 +57,7 @@ def test_writer_saves_a_labels_layer_into_the_project(make_napari_viewer, street
 
 
 def test_writer_refuses_a_layer_it_cannot_place(tiny_project):
-    from rewis3d.store import StoreError
+    from rewis3d.errors import StoreError
     from rewis3d_gui._writer import write_labels
 
     with pytest.raises(StoreError, match="which scene"):

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from rewis3d.errors import InputError, StoreError
 from rewis3d.io import labels as labels_module
 from rewis3d.io.label_maps import name_key, parse_id_map
 from rewis3d.io.labels import import_label_maps
-from rewis3d.store import InputError, Project, StoreError
+from rewis3d.store import Project
 from tests.conftest import tree_snapshot
 
 H, W = 12, 16  # the tiny_project scene's frame size

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from rewis3d.errors import InputError
 from rewis3d.io import READERS, import_frames
 from rewis3d.io.tum import pose_from_tum
-from rewis3d.store import InputError, Project
+from rewis3d.store import Project
 from tests.conftest import tree_snapshot
 from tests.io.datasets import make_7scenes, pose_text, write_depth16, write_rgb
 

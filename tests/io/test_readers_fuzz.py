@@ -7,9 +7,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rewis3d.errors import InputError
 from rewis3d.io.common import read_depth_png, read_matrix, read_rgb
 from rewis3d.io.tum import _read_list
-from rewis3d.store import InputError
 from tests.io.datasets import write_rgb
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

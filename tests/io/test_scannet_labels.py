@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from rewis3d.errors import InputError
 from rewis3d.io import READERS, import_frames
 from rewis3d.io.scannet import LABEL_MAP_NAME, NYU40_CLASSES
-from rewis3d.store import InputError, Project
+from rewis3d.store import Project
 from tests.conftest import tree_snapshot
 from tests.io.test_readers import _make_scannet
 

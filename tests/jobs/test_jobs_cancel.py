@@ -8,7 +8,7 @@ import signal
 import psutil
 import pytest
 
-from rewis3d.jobs import RunBusyError
+from rewis3d.errors import RunBusyError
 from rewis3d.store import Project
 from tests.jobs.jobs_helpers import gone, wait_for, worker_args
 

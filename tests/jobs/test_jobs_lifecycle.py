@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from rewis3d.jobs import JobManager, JobRecord, RunBusyError, UnknownRunError
-from rewis3d.store import NotAProjectError
+from rewis3d.errors import NotAProjectError, RunBusyError, UnknownRunError
+from rewis3d.jobs import JobManager, JobRecord
 from tests.jobs.jobs_helpers import FAKE_COMMAND, wait_for, worker_args
 
 

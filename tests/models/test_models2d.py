@@ -5,8 +5,8 @@ import time
 import pytest
 import torch
 
+from rewis3d.errors import InputError
 from rewis3d.models.models2d import MODELS_2D, build_model_2d, segment_logits
-from rewis3d.store import InputError
 
 
 def test_registry_sizes_and_logits():

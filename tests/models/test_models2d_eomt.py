@@ -5,9 +5,9 @@ import time
 import pytest
 import torch
 
+from rewis3d.errors import InputError
 from rewis3d.models.eomt import EomtSemantic, eomt_config, semantic_scores, window_starts
 from rewis3d.models.models2d import MODELS_2D, build_model_2d, segment_logits
-from rewis3d.store import InputError
 
 
 @pytest.fixture(scope="module")

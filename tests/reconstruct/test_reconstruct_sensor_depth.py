@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rewis3d.errors import InputError
 from rewis3d.reconstruct import (
     create_reconstructor,
     drop_lowest_confidence,
     installed_reconstructors,
     reconstruct_scene,
 )
-from rewis3d.store import InputError, Project, ReconstructionData
+from rewis3d.store import Project, ReconstructionData
 from tests.conftest import tiny_frames, tree_snapshot
 
 

@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from rewis3d.store import Project, StoreValidationError
+from rewis3d.errors import StoreValidationError
+from rewis3d.store import Project
 from rewis3d.store.annotations import APPLIED_KEY, JOURNAL, decode_runs, encode_runs
 
 
@@ -115,7 +116,7 @@ def test_a_stroke_whose_label_write_fails_says_it_is_journalled_and_is_applied_o
         tiny_project, monkeypatch):
     import errno
 
-    from rewis3d.store import StoreError
+    from rewis3d.errors import StoreError
     from rewis3d.store.annotations import Annotations
 
     annotations = tiny_project.scene("s").annotations

@@ -27,7 +27,8 @@ def test_no_grey_and_no_two_alike(colors):
 
 
 def test_new_class_names_are_one_short_line_unique_ignoring_case(tmp_path):
-    from rewis3d.store import Project, StoreValidationError
+    from rewis3d.errors import StoreValidationError
+    from rewis3d.store import Project
 
     project = Project.create(tmp_path / "p", ["road", "car"])
     for bad, why in (("Road", "differs from 'road' only by case"),

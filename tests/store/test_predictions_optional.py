@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import zarr
 
-from rewis3d.store import Project, StoreValidationError
+from rewis3d.errors import StoreValidationError
+from rewis3d.store import Project
 from rewis3d.store.predictions import NO_POINT
 from tests.conftest import tree_snapshot
 

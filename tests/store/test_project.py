@@ -4,15 +4,14 @@ import numpy as np
 import pytest
 import zarr
 
-from rewis3d.store import (
-    SCHEMA_VERSION,
+from rewis3d.errors import (
+    InputError,
     NotAProjectError,
-    Project,
     SchemaVersionError,
     StoreError,
     StoreValidationError,
 )
-from rewis3d.store.errors import InputError
+from rewis3d.store import SCHEMA_VERSION, Project
 from tests.conftest import tiny_frames, tree_snapshot
 
 

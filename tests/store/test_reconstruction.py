@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from rewis3d.store import Project, ReconstructionData, StoreError, StoreValidationError
+from rewis3d.errors import StoreError, StoreValidationError
+from rewis3d.store import Project, ReconstructionData
 from tests.conftest import tree_snapshot
 
 

@@ -9,7 +9,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from rewis3d.store import Project, StoreValidationError
+from rewis3d.errors import StoreValidationError
+from rewis3d.store import Project
 
 STROKER = textwrap.dedent("""
     import sys
@@ -112,7 +113,8 @@ def test_a_deleted_frame_chunk_is_an_error_not_a_black_frame(tmp_path):
     missing chunk file can only be damage: reading it says so instead of returning zeros."""
     import shutil
 
-    from rewis3d.store import Project, StoreValidationError
+    from rewis3d.errors import StoreValidationError
+    from rewis3d.store import Project
 
     project = Project.create(tmp_path / "p", ["a"])
     K = np.array([[20.0, 0, 8], [0, 20, 6], [0, 0, 1]])
@@ -135,7 +137,8 @@ def test_a_scene_without_its_zarr_json_is_reported_as_damaged_not_hidden(tiny_pr
     from click.testing import CliRunner
 
     from rewis3d.cli import main
-    from rewis3d.store import Project, StoreError, StoreValidationError
+    from rewis3d.errors import StoreError, StoreValidationError
+    from rewis3d.store import Project
 
     (tiny_project.path / "rewis3d.zarr" / "scenes" / "s" / "zarr.json").unlink()
     project = Project.open(tiny_project.path)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 from rewis3d.synthetic import ReconstructionNoise, SceneConfig, generate_scene
 from rewis3d.synthetic import simulate_reconstruction as simulate
 from rewis3d.synthetic._camera import backproject

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from rewis3d.errors import InputError, StoreError
 from rewis3d.store import Project
-from rewis3d.store.errors import InputError, StoreError
 from rewis3d.synthetic import SceneConfig, sample_into_project
 
 SMALL = {"frames": 3, "width": 64, "height": 48}

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rewis3d.store.errors import InputError
+from rewis3d.errors import InputError
 from rewis3d.synthetic import FAMILIES, SceneConfig, generate_scene
 from rewis3d.synthetic._camera import backproject, project
 

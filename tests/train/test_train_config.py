@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rewis3d.store import InputError
+from rewis3d.errors import InputError
 from rewis3d.train import config as cfg
 from rewis3d.train.events import EventLog, read_events
 from rewis3d.train.metrics import ConfusionMatrix, window_starts

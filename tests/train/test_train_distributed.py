@@ -150,7 +150,8 @@ def test_rewis3d_with_the_3d_branch_keeps_ranks_identical(tiny_project, tiny_con
 
 
 def worker_nan_on_one_rank(rank: int, world: int, port: int, project, config, out) -> None:
-    from rewis3d.train.trainer import NonFiniteLossError, Trainer
+    from rewis3d.errors import NonFiniteLossError
+    from rewis3d.train.trainer import Trainer
 
     distributed = join_group(rank, world, port)
     try:

@@ -18,9 +18,10 @@ import torch
 import yaml
 from safetensors.torch import load_file
 
+from rewis3d.errors import CheckpointError
 from rewis3d.train import checkpoint as ckpt
 from rewis3d.train import run_training
-from rewis3d.train.checkpoint import CheckpointError, latest_checkpoint
+from rewis3d.train.checkpoint import latest_checkpoint
 from rewis3d.train.events import read_events
 
 STEPS = 4

@@ -8,8 +8,8 @@ import torch
 from click.testing import CliRunner
 
 from rewis3d.cli import main
+from rewis3d.errors import InputError
 from rewis3d.models import backbones3d
-from rewis3d.store import InputError
 from rewis3d.train import run_training
 from rewis3d.train.config import ModelConfig
 from rewis3d.train.models import student_3d

@@ -5,9 +5,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from rewis3d.store import InputError, Project, StoreError
+from rewis3d.errors import CheckpointError, InputError, StoreError
+from rewis3d.store import Project
 from rewis3d.train import run_training
-from rewis3d.train.checkpoint import CheckpointError, latest_checkpoint
+from rewis3d.train.checkpoint import latest_checkpoint
 from rewis3d.train.events import read_events
 
 

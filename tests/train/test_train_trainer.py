@@ -6,11 +6,12 @@ import math
 import pytest
 import torch
 
+from rewis3d.errors import NonFiniteLossError
 from rewis3d.store import Project
 from rewis3d.train import preset, run_training
 from rewis3d.train import trainer as trainer_module
 from rewis3d.train.checkpoint import latest_checkpoint
-from rewis3d.train.trainer import NonFiniteLossError, Trainer
+from rewis3d.train.trainer import Trainer
 
 
 def _trainer(tiny_project, config, tmp_path):

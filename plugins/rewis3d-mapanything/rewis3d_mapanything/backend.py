@@ -22,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from rewis3d.errors import InputError
 from rewis3d.reconstruct.base import BackendOutput, ProgressFn, config_from_options
-from rewis3d.store import InputError, ReconstructionData, Scene
+from rewis3d.store import ReconstructionData, Scene
 from rewis3d_mapanything.pixel_mapping import ResizeCrop
 from rewis3d_mapanything.registration import (
     chunk_ranges,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rewis3d.store import InputError
+from rewis3d.errors import InputError
 
 MIN_PAIRS = 50  # fewer shared points than this cannot pin down 7 degrees of freedom reliably
 KEEP_BEST = 0.8

@@ -12,9 +12,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from mapanything_fake import camera_pose, install_fake  # noqa: E402
 
+from rewis3d.errors import InputError
 from rewis3d.geometry import project_points  # noqa: E402
 from rewis3d.reconstruct import reconstruct_scene  # noqa: E402
-from rewis3d.store import InputError, Project  # noqa: E402
+from rewis3d.store import Project
 
 H, W = 600, 800  # aspect 4:3 -> MapAnything 518x392 after a downscale and a 2 px crop
 REAL = importlib.util.find_spec("mapanything") is not None and "fake" not in str(

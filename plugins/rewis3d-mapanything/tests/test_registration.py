@@ -10,7 +10,7 @@ from rewis3d_mapanything.registration import (
     similarity_transform,
 )
 
-from rewis3d.store import InputError
+from rewis3d.errors import InputError
 
 
 def test_chunk_ranges_share_the_overlap_and_cover_every_frame():
