@@ -6,7 +6,7 @@
 
 The scene is written to a project store as a reconstruction (default 2M points, 100 frames).
 A fresh subprocess then builds the stored preview index chunk by chunk
-(``PropagationPreview.from_scene``), reports its time, peak RSS (``VmHWM``) and anonymous
+(``rewis3d.derived.preview.open_preview``), reports its time, peak RSS (``VmHWM``) and anonymous
 RSS (``RssAnon`` of /proc/self/status: the part that is not memory-mapped file pages, which
 the OS can drop), and times the strokes; a second one times reopening the stored index.
 
@@ -31,7 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rewis3d.geometry import PropagationConfig, PropagationPreview
+from rewis3d.derived.preview import open_preview
+from rewis3d.geometry import PropagationConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _scenes import memory_mb, write_point_project  # noqa: E402
@@ -75,7 +76,7 @@ def child(project: str, strokes: int) -> dict:
     scene = Project.open(project).scene("s")
     rec = scene.reconstruction("r")
     t0 = time.perf_counter()
-    preview = PropagationPreview.from_scene(scene, rec, 4, CONFIG)
+    preview = open_preview(scene, rec, 4, CONFIG)
     result = {"build_s": time.perf_counter() - t0, "voxels": preview.index.num_voxels,
               **{f"build_{k}": v for k, v in memory_mb().items()}}
     if not strokes:

@@ -7,7 +7,7 @@
 
 Scenes are random points in 100 views, each view a blob on a camera path (neighbouring views
 overlap), written to a project store as a reconstruction. Each size then runs two fresh
-subprocesses: one builds and stores the index (``SamplingIndex.load_or_build``); one opens
+subprocesses: one builds and stores the index (``load_sampling_index``); one opens
 the stored index (read lazily) and samples. Times are per sample: ``cold`` is the first sample
 of each view in a fresh process (reads and checksums the chunks its region touches), ``warm``
 the steady state. Random sampling on the same index is the baseline of the ratio. Peak RSS is
@@ -63,22 +63,23 @@ def peak_rss_mb() -> float:
 
 
 def child_build(project: str) -> dict:
-    from rewis3d.geometry import SamplingIndex
+    from rewis3d.derived.sampling_index import load_sampling_index
     from rewis3d.store import Project
 
     rec = Project.open(project).scene("s").reconstruction("r")
     t0 = time.perf_counter()
-    SamplingIndex.load_or_build(rec)
+    load_sampling_index(rec)
     return {"build_s": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb()}
 
 
 def child_sample(project: str, samples: int) -> dict:
-    from rewis3d.geometry import SamplingConfig, SamplingIndex, view_aware_sample
+    from rewis3d.derived.sampling_index import load_sampling_index
+    from rewis3d.geometry import SamplingConfig, view_aware_sample
     from rewis3d.store import Project
 
     rec = Project.open(project).scene("s").reconstruction("r")
     t0 = time.perf_counter()
-    index = SamplingIndex.load_or_build(rec)
+    index = load_sampling_index(rec)
     out = {"open_s": time.perf_counter() - t0}
     rng = np.random.default_rng(1)
     aware, rand = SamplingConfig(budget=BUDGET), SamplingConfig(budget=BUDGET, method="random")

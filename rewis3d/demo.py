@@ -96,11 +96,12 @@ def _train(project: Project, setting, variant: str, seed: int):
 
 
 def _propagate(project: Project) -> str:
-    from rewis3d.geometry import PropagationPreview, lift_labels
+    from rewis3d.derived.preview import open_preview
+    from rewis3d.geometry import lift_labels
 
     scene = project.scene(TRAIN_SCENE)
     rec = scene.reconstruction("simulated")
-    preview = PropagationPreview.from_scene(scene, rec, project.num_classes)
+    preview = open_preview(scene, rec, project.num_classes)
     filled = agree = 0
     for f in range(scene.num_frames):
         labels, _ = preview.frame_labels(f)
@@ -132,7 +133,7 @@ def write_comparison_png(project: Project, scene, runs: dict[str, str], path: Pa
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from rewis3d.geometry import PropagationPreview
+    from rewis3d.derived.preview import open_preview
 
     labelled = set(scene.annotations.labelled_frames())
     frame = next((f for f in range(scene.num_frames // 2, scene.num_frames) if f not in labelled),
@@ -141,7 +142,7 @@ def write_comparison_png(project: Project, scene, runs: dict[str, str], path: Pa
     palette = np.full((256, 3), 255, np.uint8)
     for c in project.classes:
         palette[c.id] = c.color
-    preview = PropagationPreview.from_scene(scene, scene.reconstruction("simulated"),
+    preview = open_preview(scene, scene.reconstruction("simulated"),
                                             project.num_classes)
     panels = {f"frame {frame} ({shown})": np.asarray(scene.rgb[frame]),
               "ground truth": palette[scene.gt[frame]]}

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from rewis3d.derived.display_subset import load_display_subset
 from rewis3d.geometry import lift_view
-from rewis3d.geometry.display_lod import display_subset, load_or_build_display_subset
+from rewis3d.geometry.display_lod import display_subset
 from rewis3d.store import IGNORE_INDEX, Reconstruction
 
 COLOR_MODES = ("rgb", "label", "confidence")
@@ -41,7 +42,7 @@ class CloudView:
         from napari.layers import Points
 
         self.reconstruction = reconstruction
-        lod = load_or_build_display_subset(reconstruction, budget)
+        lod = load_display_subset(reconstruction, budget)
         self.subset = lod.index
         self.subset_pixel = lod.pixel
         self.frame_ptr = reconstruction.frame_ptr

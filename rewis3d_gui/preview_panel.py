@@ -82,7 +82,7 @@ class PreviewPanel(QWidget):
     def _start_build(self) -> bool:
         from napari.utils.notifications import show_warning
 
-        from rewis3d.geometry import PropagationPreview
+        from rewis3d.derived.preview import open_preview
 
         session = self.session
         scene, name = session.scene, session.reconstruction_name
@@ -96,7 +96,7 @@ class PreviewPanel(QWidget):
             self._stroked_while_building = set()
 
             def build(progress):  # 0-90 %: index and labelled frames, 90-100 %: drawing
-                preview = PropagationPreview.from_scene(
+                preview = open_preview(
                     scene, reconstruction, num_classes,
                     progress=lambda done, total: progress(900 * done // total, 1000))
                 frames = np.zeros((scene.num_frames, *scene.image_size), dtype=np.uint16)

@@ -21,6 +21,7 @@ def sample_project(kind: str, **size) -> Path:
     """The path of the ``kind`` sample project, rendering it first if it is not cached."""
     from rewis3d.errors import Rewis3dError
     from rewis3d.store import Project
+    from rewis3d.store.atomic import clean_staged_siblings, write_aside
     from rewis3d.synthetic import SceneConfig, sample_into_project
 
     path = cache_dir() / f"sample-{kind}"
@@ -29,10 +30,9 @@ def sample_project(kind: str, **size) -> Path:
         return path
     except Rewis3dError:
         shutil.rmtree(path, ignore_errors=True)  # a half-rendered sample from a killed run
-    partial = path.with_name(path.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    sample_into_project(partial, SceneConfig(kind=kind, seed=0, **{**SAMPLE_SIZE, **size}))
-    partial.rename(path)
+    clean_staged_siblings(path)
+    with write_aside(path) as stage:
+        sample_into_project(stage, SceneConfig(kind=kind, seed=0, **{**SAMPLE_SIZE, **size}))
     return path
 
 

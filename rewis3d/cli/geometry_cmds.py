@@ -77,8 +77,8 @@ def reconstruct_cmd(project, scene, backend, name, conf, stride, extra, drop_low
               help="Also write one label PNG per frame (class ids, 255 = none) here.")
 def propagate_cmd(project, scene, reconstruction, voxel_size, radius, png_dir):
     """Spread SCENE's labels through 3D into every frame; save as predictions preview-NAME."""
+    from rewis3d.derived.preview import pick_reconstruction, run_preview
     from rewis3d.geometry.export import write_label_pngs
-    from rewis3d.geometry.preview_run import pick_reconstruction, run_preview
     from rewis3d.geometry.propagation import PropagationConfig
 
     proj = Project.open(project)
@@ -107,11 +107,10 @@ def export_ply_cmd(project, out, scene, reconstruction, label_kind):
     """Write SCENE's reconstruction to OUT.ply with colour, label and confidence."""
     import numpy as np
 
+    from rewis3d.derived.preview import open_preview, pick_reconstruction
     from rewis3d.errors import InputError
     from rewis3d.geometry.export import write_ply
     from rewis3d.geometry.lifting import lift_labels
-    from rewis3d.geometry.preview_run import pick_reconstruction
-    from rewis3d.geometry.propagation import PropagationPreview
 
     if out.is_dir():  # found before the propagation, not after it
         raise InputError(f"{out} is a folder; give the .ply file to write, e.g. {out / scene}.ply")
@@ -125,7 +124,7 @@ def export_ply_cmd(project, out, scene, reconstruction, label_kind):
         if label_kind == "lifted":
             labels = lift_labels(sc, rec).labels
         else:
-            labels = PropagationPreview.from_scene(sc, rec, proj.num_classes).point_labels()
+            labels = open_preview(sc, rec, proj.num_classes).point_labels()
     write_ply(out, np.asarray(rec.points[:]), np.asarray(rec.colors[:]), labels,
               np.asarray(rec.conf[:]))
     click.echo(f"wrote {rec.num_points:,} points to {out}")

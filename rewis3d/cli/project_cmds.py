@@ -172,7 +172,7 @@ def classes_color(proj: Project, cls, color):
 def check_cmd(project, repair):
     """Read every frame, label, reconstruction and prediction of PROJECT once; report what is
     missing or damaged and what to do (exit 2 when something is left to fix)."""
-    from rewis3d.store.check import check_project
+    from rewis3d.check import check_project
 
     proj = Project.open(project)
     findings = check_project(proj, repair=repair,

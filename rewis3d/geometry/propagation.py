@@ -18,7 +18,6 @@ and marks dirty only the frames holding points of voxels whose label changed;
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,16 +25,9 @@ from scipy.spatial import cKDTree
 
 from rewis3d.geometry.camera import depth_agrees, project_points, round_to_pixels
 from rewis3d.geometry.lifting import lift_view
-from rewis3d.geometry.preview_store import (
-    CHUNK_ROWS,
-    PreviewIndex,
-    build_in_memory,
-    load_or_build,
-)
+from rewis3d.geometry.preview_index import CHUNK_ROWS, PreviewIndex, build_in_memory
 from rewis3d.store import IGNORE_INDEX
 from rewis3d.store.annotations import check_label_ids
-
-INDEX_SHARE = 75  # % of from_scene's progress for the first index build (~75 % of its time)
 
 
 @dataclass(frozen=True)
@@ -84,30 +76,6 @@ class PropagationPreview:
         """Build over in-memory (or any sliceable) arrays, keeping the index in RAM."""
         index = build_in_memory(points, pixel, frame_ptr, config.voxel_size, image_size)
         return cls(index, frame_ptr, image_size, num_classes, config)
-
-    @classmethod
-    def from_scene(cls, scene, reconstruction, num_classes: int,
-                   config: PropagationConfig = PropagationConfig(),
-                   progress: Callable[[int, int], None] | None = None) -> PropagationPreview:
-        """Open (building once) the stored index and feed the preview every labelled frame.
-
-        ``progress(done, total)``: the index build counts as ``INDEX_SHARE`` of the work (it
-        is most of it the first time), the labelled frames as the rest."""
-        def index_progress(done: int, total: int) -> None:
-            if progress is not None:
-                progress(round(INDEX_SHARE * done / total), 100)
-
-        index = load_or_build(reconstruction, config.voxel_size, scene.image_size,
-                              progress=index_progress)
-        preview = cls(index, reconstruction.frame_ptr, scene.image_size, num_classes, config)
-        labelled = scene.annotations.labelled_frames()
-        for i, f in enumerate(labelled):
-            labels = scene.annotations.frame(f)
-            check_label_ids(labels, num_classes, f"scene {scene.name!r} frame {f}")
-            preview.update_frame(f, labels)
-            if progress is not None:
-                progress(INDEX_SHARE + round((100 - INDEX_SHARE) * (i + 1) / len(labelled)), 100)
-        return preview
 
     @property
     def num_frames(self) -> int:

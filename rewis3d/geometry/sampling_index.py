@@ -1,7 +1,7 @@
 """The index that makes view-aware sampling cost O(sample) instead of O(scene).
 
 Built once per reconstruction (``SamplingIndex.build``; stored with the reconstruction by
-``rewis3d.geometry.index_store``):
+``rewis3d.derived.sampling_index``):
 - per view: the centroid of its points and R = the largest distance to it, so the released
   code's sampling region (sphere of radius ``sphere_scale * R`` around the centroid) is known;
 - a voxel grid (``grid_cells`` cells along the longest side) whose cells hold contiguous blocks
@@ -13,7 +13,7 @@ Built once per reconstruction (``SamplingIndex.build``; stored with the reconstr
   (its points need no distance test), and the share of the region's points that a sample
   accepts (other views' points inside the sphere), so a sample needs no pilot draw.
 
-The N-sized arrays may be numpy arrays or lazy row readers (``index_store.RowChunks``): the
+The N-sized arrays may be numpy arrays or lazy row readers (``rewis3d.derived.row_chunks.RowChunks``): the
 sampler only indexes them with sorted integer arrays and slices.
 """
 
@@ -90,16 +90,6 @@ class SamplingIndex:
             np.asarray(reconstruction.points[:]), reconstruction.frame_ptr,
             np.asarray(reconstruction.pixel[:]), sphere_scale,
         )
-
-    @classmethod
-    def load_or_build(cls, reconstruction, sphere_scale: float = 1.5) -> SamplingIndex:
-        """The index stored with ``reconstruction``, (re)built and stored when absent or stale.
-
-        The stored index is read lazily: a sample reads only the chunks its region touches.
-        """
-        from rewis3d.geometry.index_store import load_or_build
-
-        return load_or_build(reconstruction, sphere_scale=sphere_scale)
 
     def region_size(self, frame: int) -> int:
         """Points in the grid cells touching ``frame``'s sphere (a superset of the sphere)."""

@@ -19,19 +19,9 @@ from pathlib import Path
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write a file via a temporary sibling + fsync + rename."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    fsync_dir(path.parent)
+    """Replace the file ``path`` with ``data`` (see ``write_aside``)."""
+    with write_aside(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_json_atomic(path: Path, obj: object) -> None:
@@ -50,6 +40,74 @@ def fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def fsync_tree(root: Path) -> None:
+    """Flush a file, or every file and folder under ``root``, to disk: a rename must never
+    reach the disk before the content it names."""
+    root = Path(root)
+    if root.is_file():
+        with open(root, "rb") as fh:
+            os.fsync(fh.fileno())
+        return
+    for entry in root.rglob("*"):
+        if entry.is_file():
+            with open(entry, "rb") as fh:
+                os.fsync(fh.fileno())
+        else:
+            fsync_dir(entry)
+    fsync_dir(root)
+
+
+@contextlib.contextmanager
+def write_aside(final: Path, directory: bool = False, staging_root: Path | None = None,
+                overwrite: bool = True, old: Path | None = None) -> Iterator[Path]:
+    """The one way anything is written where a crash could tear it: the block writes a staging
+    path (a new empty folder with ``directory``, else a path to create: a file, or a folder
+    the block makes), which is then fsynced and renamed onto ``final``. A reader, or a process restarted after SIGKILL, sees the old
+    ``final`` or the new one, never a half-written one.
+
+    The staging entry lives in ``staging_root`` (default: a hidden sibling of ``final``) and is
+    named by ``staging_name``, so ``clean_staging`` can tell a crashed write from a live one.
+    An existing ``final`` is refused without ``overwrite``; otherwise it is renamed to ``old``
+    (default: a staging entry) before the new one takes its place and deleted after, so a
+    reader that knows ``old`` can fall back to it in between. On any exception the staging
+    entry is removed and ``final`` is untouched.
+    """
+    final = Path(final)
+    parent = final.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    if staging_root is None:
+        stage = parent / staging_name(f".{final.name}")
+    else:
+        staging_root.mkdir(parents=True, exist_ok=True)
+        stage = staging_root / staging_name(final.name)
+    if directory:
+        stage.mkdir()
+    try:
+        yield stage
+        fsync_tree(stage)
+        if final.exists():
+            if not overwrite:
+                raise FileExistsError(final)
+            if final.is_dir():  # a rename cannot replace a folder: move it out of the way
+                old = old or stage.with_name(staging_name(f".trash-{final.name}"))
+                _remove(old)
+                os.replace(final, old)
+        os.replace(stage, final)
+        fsync_dir(parent)
+        if old is not None:
+            _remove(old)
+    finally:
+        _remove(stage)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 # A staging entry of another machine (a project on a shared file system) cannot be checked by
@@ -76,33 +134,9 @@ def remove_directory(path: Path, staging_root: Path) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def staged_directory(final: Path, staging_root: Path, overwrite: bool) -> Iterator[Path]:
-    """Yield an empty staging folder; on success move it to ``final`` atomically.
-
-    On any exception the staging folder is removed and ``final`` is untouched. With
-    ``overwrite`` an existing ``final`` is swapped out (renamed aside, then deleted).
-    """
-    final = Path(final)
-    staging_root.mkdir(parents=True, exist_ok=True)
-    stage = staging_root / staging_name(final.name)
-    stage.mkdir()
-    try:
-        yield stage
-        final.parent.mkdir(parents=True, exist_ok=True)
-        trash = None
-        if final.exists():
-            if not overwrite:
-                raise FileExistsError(final)
-            trash = staging_root / staging_name(f"trash-{final.name}")
-            os.replace(final, trash)
-        os.replace(stage, final)
-        fsync_dir(final.parent)
-        if trash is not None:
-            shutil.rmtree(trash, ignore_errors=True)
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)
+def staged_directory(final: Path, staging_root: Path, overwrite: bool):
+    """A folder written aside in the project's staging area (see ``write_aside``)."""
+    return write_aside(final, directory=True, staging_root=staging_root, overwrite=overwrite)
 
 
 def clean_staging(staging_root: Path) -> None:
@@ -116,10 +150,19 @@ def clean_staging(staging_root: Path) -> None:
     for child in staging_root.iterdir():
         if _writer_alive(child):
             continue
-        if child.is_dir():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            child.unlink(missing_ok=True)
+        _remove(child)
+
+
+def clean_staged_siblings(final: Path) -> None:
+    """``clean_staging`` for writes staged beside ``final`` (``write_aside`` without a
+    staging root): its hidden ``.NAME.*`` and ``.trash-NAME.*`` siblings of dead writers."""
+    final = Path(final)
+    if not final.parent.is_dir():
+        return
+    for pattern in (f".{final.name}.*", f".trash-{final.name}.*"):
+        for child in final.parent.glob(pattern):
+            if not _writer_alive(child):
+                _remove(child)
 
 
 def _writer_alive(entry: Path) -> bool:

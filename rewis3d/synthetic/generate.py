@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import rewis3d.synthetic.room as room
+import rewis3d.synthetic.street as street
 from rewis3d.errors import InputError
-from rewis3d.synthetic import room, street
 from rewis3d.synthetic._camera import intrinsics_from_fov
 from rewis3d.synthetic.layout import Layout
 from rewis3d.synthetic.render import Renderer

@@ -3,16 +3,14 @@
 
 ``runs/<run>/checkpoints/step-000300/{models.safetensors, state.pt}`` and a ``latest`` file
 naming the newest complete one. A process killed at any instant (SIGKILL, power loss) never
-leaves ``latest`` naming a torn checkpoint: files are written into a ``.tmp`` folder and
-fsynced, the folder is renamed into place, then ``latest`` is replaced atomically. A checkpoint
+leaves ``latest`` naming a torn checkpoint: the folder is written aside and renamed into
+place (``store.atomic.write_aside``), then ``latest`` is replaced the same way. A checkpoint
 being rewritten (same step) is first moved to ``.old``, which ``latest_checkpoint`` falls back to.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import warnings
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from rewis3d.errors import CheckpointError
+from rewis3d.store.atomic import clean_staged_siblings, write_aside, write_bytes_atomic
 
 WEIGHTS = "models.safetensors"
 STATE = "state.pt"
@@ -37,38 +36,14 @@ def save_checkpoint(run_dir: Path, step: int, models: dict[str, torch.nn.Module]
                     state: dict) -> Path:
     """Write ``models`` (name -> module) and ``state`` for ``step``; point ``latest`` at it."""
     final = checkpoint_dir(run_dir, step)
-    tmp = final.with_name(final.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     tensors = {f"{name}.{key}": value.detach().cpu().contiguous()
                for name, module in models.items() for key, value in module.state_dict().items()}
-    save_file(tensors, str(tmp / WEIGHTS))
-    torch.save({**state, "step": step}, tmp / STATE)
-    for name in (WEIGHTS, STATE):
-        _fsync(tmp / name)
-    _fsync(tmp)
-    aside = final.with_name(final.name + ASIDE)
-    shutil.rmtree(aside, ignore_errors=True)
-    if final.exists():
-        final.rename(aside)
-    tmp.rename(final)
-    _fsync(final.parent)
-    latest = run_dir / "checkpoints" / "latest"
-    latest.with_suffix(".tmp").write_text(final.name)
-    _fsync(latest.with_suffix(".tmp"))
-    latest.with_suffix(".tmp").replace(latest)
-    _fsync(latest.parent)
-    shutil.rmtree(aside, ignore_errors=True)
+    clean_staged_siblings(final)
+    with write_aside(final, directory=True, old=final.with_name(final.name + ASIDE)) as stage:
+        save_file(tensors, str(stage / WEIGHTS))
+        torch.save({**state, "step": step}, stage / STATE)
+    write_bytes_atomic(run_dir / "checkpoints" / "latest", final.name.encode())
     return final
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file or a folder's entries to disk, so a rename never outlives its content."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _complete(path: Path) -> bool:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from rewis3d.derived.sampling_index import load_sampling_index
 from rewis3d.errors import InputError
 from rewis3d.geometry import SamplingConfig, SamplingIndex, lift_view, view_aware_sample
 from rewis3d.reconstruct.filtering import confident_in_view
@@ -120,7 +121,7 @@ def _attach_points(data: SceneData, scene, config: DataConfig,
         raise InputError(f"reconstruction {scene.name}/{config.reconstruction} has no points; "
                          f"reconstruct again (`rewis3d reconstruct PROJECT --scene {scene.name}`)")
     data.reconstruction = recon
-    data.index = SamplingIndex.load_or_build(recon)
+    data.index = load_sampling_index(recon)
     data.keep = _confident_rows(recon, config.conf_drop)
     data.view_labels = {}
     for f in data.frames:

@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+from rewis3d.store.atomic import write_bytes_atomic
+
 EVENTS = "events.jsonl"
 
 
@@ -48,9 +50,8 @@ class EventLog:
             return
         kept = [e for e in read_events(self.path.parent)
                 if e.get("step", 0) <= step and e.get("kind") != "stopped"]
-        aside = self.path.with_suffix(".tmp")  # atomic: a kill here keeps the old log whole
-        aside.write_text("".join(json.dumps(e) + "\n" for e in kept))
-        aside.replace(self.path)
+        # atomic: a kill here keeps the old log whole
+        write_bytes_atomic(self.path, "".join(json.dumps(e) + "\n" for e in kept).encode())
 
 
 def read_events(run_dir: Path, kind: str | None = None) -> list[dict]:

@@ -22,9 +22,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import rewis3d.train.config as cfg
 from rewis3d.errors import InputError
 from rewis3d.store import Project
-from rewis3d.train import config as cfg
+from rewis3d.store.atomic import write_json_atomic
 from rewis3d.train.run import CONFIG_FILE, RunResult, run_training
 
 RECIPE_FILE = "bench-recipe.json"
@@ -178,10 +179,7 @@ def train_variant(project: Project, setting: QualitySetting, variant: str, seed:
                 if "iou_3d_teacher" in e]
     out = VariantResult(variant, seed, result.metrics.miou_2d, unseen.miou_2d,
                         result.metrics.iou_2d, unseen.iou_2d, curve, result.seconds, transfer)
-    done = run_dir / RESULT_FILE
-    tmp = done.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(out)))
-    tmp.replace(done)
+    write_json_atomic(run_dir / RESULT_FILE, asdict(out))
     report(f"{project.path.name}/{variant}: same clip {100 * out.same_clip:.1f}, unseen clip "
            f"{100 * out.unseen_clip:.1f} ({result.seconds:.0f} s)")
     return out

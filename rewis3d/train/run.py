@@ -10,12 +10,12 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import rewis3d.train.config as cfg
+import rewis3d.train.distributed as distributed
 from rewis3d.errors import CheckpointError, InputError
 from rewis3d.store import Project
 from rewis3d.store.locking import Busy, claim
 from rewis3d.store.scene import check_name
-from rewis3d.train import config as cfg
-from rewis3d.train import distributed
 from rewis3d.train.checkpoint import latest_checkpoint
 from rewis3d.train.evaluate import EvalResult
 from rewis3d.train.stopping import StopRequest

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+import rewis3d.train.checkpoint as ckpt
+import rewis3d.train.distributed as distributed
 from rewis3d.errors import NonFiniteLossError
 from rewis3d.store import Project
-from rewis3d.train import checkpoint as ckpt
-from rewis3d.train import distributed
 from rewis3d.train.config import TrainConfig
 from rewis3d.train.dataset import Batch, TrainingData, load_scenes
 from rewis3d.train.ema import ema_update, make_teacher

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rewis3d.geometry import PropagationConfig, PropagationPreview, lift_labels, project_labels
+from rewis3d.derived.preview import open_preview
+from rewis3d.geometry import PropagationConfig, lift_labels, project_labels
 from tests.geometry.geometry_box_scene import scribble_labels
 
 CONFIG = PropagationConfig(voxel_size=0.05, radius=0.3)
@@ -20,7 +21,7 @@ def test_preview_agrees_with_ground_truth_and_fills_more_than_lifting(box_projec
     scene = box_project.scene("boxes")
     rec = scene.reconstruction("sensor-depth")
     _label_frames(scene, [0, 6, 11])
-    preview = PropagationPreview.from_scene(scene, rec, 3, CONFIG)
+    preview = open_preview(scene, rec, 3, CONFIG)
     lifted = lift_labels(scene, rec).labels
     points = np.asarray(rec.points[:])
     filled = agree = direct = 0
@@ -43,7 +44,7 @@ def test_incremental_update_equals_a_fresh_build(box_project):
     scene = box_project.scene("boxes")
     rec = scene.reconstruction("sensor-depth")
     _label_frames(scene, [0, 6])
-    preview = PropagationPreview.from_scene(scene, rec, 3, CONFIG)
+    preview = open_preview(scene, rec, 3, CONFIG)
     for f in range(scene.num_frames):
         preview.frame_labels(f)
     stroke = np.zeros(scene.image_size, dtype=bool)
@@ -51,32 +52,11 @@ def test_incremental_update_equals_a_fresh_build(box_project):
     scene.annotations.add_stroke(3, 2, stroke)  # a new stroke (some of it wrong on purpose)
     dirty = preview.update_frame(3, scene.annotations.frame(3))
     assert dirty and dirty == preview.dirty_frames
-    fresh = PropagationPreview.from_scene(scene, rec, 3, CONFIG)
+    fresh = open_preview(scene, rec, 3, CONFIG)
     for f in range(scene.num_frames):
         np.testing.assert_array_equal(preview.frame_labels(f)[0], fresh.frame_labels(f)[0])
     assert preview.update_frame(3, scene.annotations.frame(3)) == set()  # nothing new
     scene.annotations.add_stroke(3, 255, stroke)  # erase it again
     preview.update_frame(3, scene.annotations.frame(3))
-    again = PropagationPreview.from_scene(scene, rec, 3, CONFIG)
+    again = open_preview(scene, rec, 3, CONFIG)
     np.testing.assert_array_equal(preview.point_labels(), again.point_labels())
-
-
-def test_from_scene_reports_progress_through_the_index_build_then_the_labelled_frames(
-        box_project):
-    from rewis3d.geometry.preview_store import preview_index_path
-    from rewis3d.geometry.propagation import INDEX_SHARE
-
-    scene = box_project.scene("boxes")
-    rec = scene.reconstruction("sensor-depth")
-    _label_frames(scene, [0, 6, 11])
-    seen = []
-    PropagationPreview.from_scene(scene, rec, 3, CONFIG,
-                                  progress=lambda done, total: seen.append((done, total)))
-    assert preview_index_path(rec).is_dir()  # it was built, so its passes reported
-    values = [done for done, _ in seen]
-    assert {total for _, total in seen} == {100} and values == sorted(values)
-    assert any(0 < v < INDEX_SHARE for v in values)  # a percentage while the index builds
-    assert values[-3:] == [INDEX_SHARE + round((100 - INDEX_SHARE) * i / 3) for i in (1, 2, 3)]
-    again = []
-    PropagationPreview.from_scene(scene, rec, 3, CONFIG, progress=lambda d, t: again.append(d))
-    assert again[0] > INDEX_SHARE - 1 and again[-1] == 100  # stored index: straight to frames

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rewis3d.geometry.display_lod import LOD_FOLDER, load_or_build_display_subset
+from rewis3d.derived.display_subset import LOD_FOLDER, load_display_subset
 from rewis3d.store import IGNORE_INDEX, Project, ReconstructionData
 
 VIEWS, PER, H, W = 6, 400, 20, 30
@@ -60,16 +60,16 @@ def test_cloud_shows_the_stored_subset_and_lifts_labels_onto_it(make_napari_view
 
 def test_a_changed_budget_or_reconstruction_redraws_the_subset(tmp_path):
     scene, rec = make_reconstruction(tmp_path)
-    small = load_or_build_display_subset(rec, 100)
-    assert len(small.index) == 100 and len(load_or_build_display_subset(rec, 300).index) == 300
-    whole = load_or_build_display_subset(rec, 10**6)
+    small = load_display_subset(rec, 100)
+    assert len(small.index) == 100 and len(load_display_subset(rec, 300).index) == 300
+    whole = load_display_subset(rec, 10**6)
     np.testing.assert_array_equal(whole.index, np.arange(rec.num_points))
     chunk = rec.path / LOD_FOLDER / "points" / "c" / "0" / "0"
     chunk.write_bytes(chunk.read_bytes()[:-8])  # truncated: drawn again, never wrong
     with pytest.warns(UserWarning, match="truncated"):
-        again = load_or_build_display_subset(scene.reconstruction("r"), 10**6)
+        again = load_display_subset(scene.reconstruction("r"), 10**6)
     np.testing.assert_array_equal(again.points, np.asarray(rec.points[:]))
     (rec.path / LOD_FOLDER / "zarr.json").write_text("{not json")  # unreadable metadata
     with pytest.warns(UserWarning, match="rebuilding the display subset"):
-        again = load_or_build_display_subset(scene.reconstruction("r"), 10**6)
+        again = load_display_subset(scene.reconstruction("r"), 10**6)
     np.testing.assert_array_equal(again.points, np.asarray(rec.points[:]))

@@ -8,13 +8,14 @@ import os
 import numpy as np
 import pytest
 
-from rewis3d.geometry import PropagationConfig, PropagationPreview
-from rewis3d.geometry.preview_store import (
+from rewis3d.derived.preview import open_preview
+from rewis3d.derived.preview_index import (
     build_in_memory,
-    load_or_build,
+    load_preview_index,
     preview_index_path,
 )
-from rewis3d.geometry.row_chunks import RowChunks
+from rewis3d.derived.row_chunks import RowChunks
+from rewis3d.geometry import PropagationConfig, PropagationPreview
 from tests.geometry.geometry_box_scene import scribble_labels
 
 CONFIG = PropagationConfig(voxel_size=0.05, radius=0.3)
@@ -90,7 +91,7 @@ def test_stored_and_in_memory_previews_are_identical(box_project):
     scene = box_project.scene("boxes")
     rec = scene.reconstruction("sensor-depth")
     label(scene, [0, 6, 11])
-    stored = PropagationPreview.from_scene(scene, rec, 3, CONFIG)
+    stored = open_preview(scene, rec, 3, CONFIG)
     assert isinstance(stored.point_voxel, RowChunks)
     assert (preview_index_path(rec) / "zarr.json").is_file()
     memory = PropagationPreview.from_arrays(np.asarray(rec.points[:]), np.asarray(rec.pixel[:]),
@@ -104,22 +105,22 @@ def test_stored_and_in_memory_previews_are_identical(box_project):
     labels = scene.annotations.frame(3)
     assert stored.update_frame(3, labels) == memory.update_frame(3, labels) != set()
     assert_same_preview(stored, memory, scene.num_frames)
-    reopened = PropagationPreview.from_scene(scene, rec, 3, CONFIG)  # from the stored index
+    reopened = open_preview(scene, rec, 3, CONFIG)  # from the stored index
     assert_same_preview(reopened, memory, scene.num_frames)
 
 
 def test_stale_or_other_voxel_size_rebuilds(box_project):
     scene = box_project.scene("boxes")
     rec = scene.reconstruction("sensor-depth")
-    first = load_or_build(rec, 0.05, scene.image_size)
+    first = load_preview_index(rec, 0.05, scene.image_size)
     np.testing.assert_array_equal(
-        load_or_build(rec, 0.1, scene.image_size).point_voxel[:],
+        load_preview_index(rec, 0.1, scene.image_size).point_voxel[:],
         whole_array_voxels(np.asarray(rec.points[:]), 0.1)[0])
     points_file = next(p for p in (rec.path / "points").rglob("*") if p.is_file())
     # Rewrite the points in place: mirrored along x, so the voxel ids change.
     rec.points[:] = np.asarray(rec.points[:]) * np.array([-1, 1, 1], np.float32)
     os.utime(points_file, ns=(1, 1))
-    rebuilt = load_or_build(rec, 0.05, scene.image_size)
+    rebuilt = load_preview_index(rec, 0.05, scene.image_size)
     expect = whole_array_voxels(np.asarray(rec.points[:]), 0.05)[0]
     assert not np.array_equal(first.point_voxel[:], expect)
     np.testing.assert_array_equal(rebuilt.point_voxel[:], expect)
@@ -129,7 +130,7 @@ def test_stale_or_other_voxel_size_rebuilds(box_project):
 def test_damaged_index_is_rebuilt_with_a_warning(box_project, damage):
     scene = box_project.scene("boxes")
     rec = scene.reconstruction("sensor-depth")
-    load_or_build(rec, 0.05, scene.image_size, chunk_rows=SMALL_CHUNKS)
+    load_preview_index(rec, 0.05, scene.image_size, chunk_rows=SMALL_CHUNKS)
     root = preview_index_path(rec)
     chunk = root / "point_voxel" / "c" / "2"
     if damage == "flip":
@@ -141,7 +142,7 @@ def test_damaged_index_is_rebuilt_with_a_warning(box_project, damage):
     else:
         (root / "zarr.json").write_text("{not json")
     with pytest.warns(UserWarning, match="rebuilding the preview index"):
-        index = load_or_build(rec, 0.05, scene.image_size)
+        index = load_preview_index(rec, 0.05, scene.image_size)
     np.testing.assert_array_equal(index.point_voxel[:],
                                   whole_array_voxels(np.asarray(rec.points[:]), 0.05)[0])
     assert not list(root.parent.glob(f".{root.name}.*"))  # no staging leftovers

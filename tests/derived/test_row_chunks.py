@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import zarr
 
+from rewis3d.derived.row_chunks import MAX_OPEN_MAPS, RowChunks, write_row_chunks
 from rewis3d.errors import DerivedDataCorruptError
-from rewis3d.geometry.row_chunks import MAX_OPEN_MAPS, RowChunks, write_row_chunks
 
 
 def stored(tmp_path, data, chunk_rows):

@@ -24,12 +24,12 @@ def test_a_healthy_project_reads_back(tiny_project):
 def test_damage_is_named_with_what_to_do_and_only_derived_data_is_repaired(tiny_project):
     import shutil
 
-    from rewis3d.geometry.preview_store import load_or_build
+    from rewis3d.derived.preview_index import load_preview_index
 
     scene = tiny_project.scene("s")
     scene.annotations.add_stroke(1, 1, np.array([[2, 3]]))
     rec = reconstruct_scene(scene, "sensor-depth")
-    load_or_build(rec, 0.05, scene.image_size)  # a derived index of this reconstruction
+    load_preview_index(rec, 0.05, scene.image_size)  # a derived index of this reconstruction
     shutil.rmtree(scene.path / "frames" / "rgb" / "c" / "2")  # a deleted frame
     chunk = next((scene.annotations.path / "labels" / "c" / "1").rglob("*"))
     while chunk.is_dir():

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import zarr
 
+from rewis3d.derived.sampling_index import index_path, load_sampling_index
 from rewis3d.errors import DerivedDataCorruptError
 from rewis3d.geometry import SamplingConfig, SamplingIndex, view_aware_sample
-from rewis3d.geometry.index_store import index_path, load_or_build
 from rewis3d.store import Project, ReconstructionData
 
 VIEWS, PER, H, W = 20, 1500, 30, 50
@@ -63,7 +63,7 @@ def in_memory(rec):
 
 def test_round_trip_gives_the_same_samples_and_is_not_rebuilt(scene, monkeypatch):
     rec = scene.reconstruction("r")
-    stored = SamplingIndex.load_or_build(rec)
+    stored = load_sampling_index(rec)
     assert (index_path(rec) / "zarr.json").is_file()
     expected = samples(in_memory(rec))
     assert_same(samples(stored), expected)
@@ -72,73 +72,73 @@ def test_round_trip_gives_the_same_samples_and_is_not_rebuilt(scene, monkeypatch
         raise AssertionError("rebuilt a fresh index")
 
     monkeypatch.setattr(SamplingIndex, "build", refuse)
-    reopened = SamplingIndex.load_or_build(scene.reconstruction("r"))
+    reopened = load_sampling_index(scene.reconstruction("r"))
     assert_same(samples(reopened), expected)
 
 
 def test_rewritten_reconstruction_gets_a_new_index(scene):
-    load_or_build(scene.reconstruction("r"))
+    load_sampling_index(scene.reconstruction("r"))
     scene.write_reconstruction("r", ReconstructionData.from_views(VIEWS, ring_views(1)), {})
     rec = scene.reconstruction("r")
-    assert_same(samples(load_or_build(rec)), samples(in_memory(rec)))
+    assert_same(samples(load_sampling_index(rec)), samples(in_memory(rec)))
 
 
 def test_points_changed_in_place_make_the_index_stale(scene):
     rec = scene.reconstruction("r")
-    load_or_build(rec)
+    load_sampling_index(rec)
     arr = zarr.open_array(str(rec.path / "points"), mode="r+")
     arr[:] = arr[:] + np.float32(5.0)
     rec = scene.reconstruction("r")
-    stored = load_or_build(rec)
+    stored = load_sampling_index(rec)
     assert np.allclose(stored.centroid, in_memory(rec).centroid)
     assert_same(samples(stored), samples(in_memory(rec)))
 
 
 def test_changed_parameters_rebuild(scene):
     rec = scene.reconstruction("r")
-    load_or_build(rec)
-    wider = load_or_build(rec, sphere_scale=2.0)
+    load_sampling_index(rec)
+    wider = load_sampling_index(rec, sphere_scale=2.0)
     assert np.allclose(wider.radius, SamplingIndex.from_reconstruction(rec, 2.0).radius)
 
 
 def test_truncated_chunk_is_rebuilt_with_a_warning(scene):
     rec = scene.reconstruction("r")
-    load_or_build(rec, chunk_rows=SMALL_CHUNKS)
+    load_sampling_index(rec, chunk_rows=SMALL_CHUNKS)
     chunk = index_path(rec) / "sorted_points" / "c" / "3" / "0"
     chunk.write_bytes(chunk.read_bytes()[:100])
     with pytest.warns(UserWarning, match="truncated"):
-        stored = load_or_build(rec)
+        stored = load_sampling_index(rec)
     assert_same(samples(stored), samples(in_memory(rec)))
 
 
 def test_corrupted_chunk_is_an_error_never_a_wrong_sample(scene):
     rec = scene.reconstruction("r")
-    stored = load_or_build(rec, chunk_rows=SMALL_CHUNKS)
+    stored = load_sampling_index(rec, chunk_rows=SMALL_CHUNKS)
     for name in ("order", "sorted_frame", "sorted_points"):
         for chunk in sorted((index_path(rec) / name / "c").rglob("*")):
             if chunk.is_file():
                 raw = bytearray(chunk.read_bytes())
                 raw[len(raw) // 2] ^= 0xFF
                 chunk.write_bytes(bytes(raw))
-    stored = load_or_build(rec, chunk_rows=SMALL_CHUNKS)  # sizes are fine: opens lazily
+    stored = load_sampling_index(rec, chunk_rows=SMALL_CHUNKS)  # sizes are fine: opens lazily
     with pytest.raises(DerivedDataCorruptError, match="checksum"):
         samples(stored)
-    fixed = load_or_build(rec, rebuild=True)
+    fixed = load_sampling_index(rec, rebuild=True)
     assert_same(samples(fixed), samples(in_memory(rec)))
 
 
 def test_unreadable_metadata_is_rebuilt(scene):
     rec = scene.reconstruction("r")
-    load_or_build(rec)
+    load_sampling_index(rec)
     (index_path(rec) / "zarr.json").write_text("{not json")
     with pytest.warns(UserWarning, match="rebuilding"):
-        stored = load_or_build(rec)
+        stored = load_sampling_index(rec)
     assert_same(samples(stored), samples(in_memory(rec)))
 
 
 def test_a_sample_reads_only_the_chunks_of_its_region(scene):
     rec = scene.reconstruction("r")
-    stored = load_or_build(rec, chunk_rows=SMALL_CHUNKS)
+    stored = load_sampling_index(rec, chunk_rows=SMALL_CHUNKS)
     frame = 4
     view_aware_sample(stored, frame, CFG, np.random.default_rng(0))
     lo, hi = stored.view_cells_ptr[frame], stored.view_cells_ptr[frame + 1]
@@ -158,7 +158,7 @@ def test_a_sample_reads_only_the_chunks_of_its_region(scene):
 
 def test_budget_of_the_whole_scene_works_on_a_stored_index(scene):
     rec = scene.reconstruction("r")
-    stored = load_or_build(rec, chunk_rows=SMALL_CHUNKS)
+    stored = load_sampling_index(rec, chunk_rows=SMALL_CHUNKS)
     with pytest.warns(UserWarning, match="budget"):
         s = view_aware_sample(stored, 2, SamplingConfig(budget=10**6), np.random.default_rng(0))
     pts = s.correspondence_points
@@ -176,7 +176,7 @@ def _open_concurrently(path, out, builds):
 
     SamplingIndex.build = classmethod(counting_build)
     rec = Project.open(path).scene("ring").reconstruction("r")
-    index = load_or_build(rec)
+    index = load_sampling_index(rec)
     np.save(out, np.asarray(index.order[:]))
 
 

@@ -17,9 +17,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from rewis3d.derived.cache import fingerprint, read_attrs
+from rewis3d.derived.display_subset import LOD_FOLDER
+from rewis3d.derived.preview_index import PREVIEW_FOLDER
+from rewis3d.derived.sampling_index import INDEX_FOLDER
 from rewis3d.errors import Rewis3dError
 
-DERIVED = ("sampling_index", "preview_index", "display_lod")  # rebuilt on use; safe to delete
+DERIVED_FOLDERS = (INDEX_FOLDER, PREVIEW_FOLDER, LOD_FOLDER)  # rebuilt on use; safe to delete
+
 
 
 @dataclass
@@ -110,8 +115,6 @@ def _parses(line: bytes) -> bool:
 
 
 def _check_reconstruction(scene, name: str, repair: bool) -> Iterator[Finding]:
-    from rewis3d.geometry.index_store import fingerprint, read_group_attrs
-
     path = scene.path / "reconstructions" / name
     fix = f"reconstruct again (`rewis3d reconstruct PROJECT --scene {scene.name}`)"
     try:
@@ -129,12 +132,12 @@ def _check_reconstruction(scene, name: str, repair: bool) -> Iterator[Finding]:
         yield Finding(path, f"cannot be read ({exc})", fix)
         return
     current = fingerprint(rec)
-    for folder in DERIVED:
+    for folder in DERIVED_FOLDERS:
         derived = path / folder
         if not derived.exists():
             continue
         try:
-            stale = read_group_attrs(derived).get("fingerprint") != current
+            stale = read_attrs(derived).get("fingerprint") != current
             problem = "stale (built from an earlier version of the reconstruction)"
         except Exception as exc:  # noqa: BLE001 - damaged metadata of a derived index
             stale, problem = True, f"damaged ({exc})"
