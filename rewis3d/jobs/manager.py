@@ -10,7 +10,6 @@ reopened, or ``rewis3d jobs PROJECT ...`` in a terminal. No threads: poll ``stat
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from rewis3d.jobs.record import (
 )
 from rewis3d.jobs.status import JobStatus, derive_status
 from rewis3d.runtime import thread_environment
+from rewis3d.store.locking import open_lock_file, try_lock
 from rewis3d.store.scene import check_name
 from rewis3d.store.schema import STORE_NAME
 
@@ -106,7 +106,7 @@ class JobManager:
         _require_project(self.project)
         run_dir = self.run_dir(run)
         run_dir.mkdir(parents=True, exist_ok=True)
-        lock_fd = os.open(run_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        lock_fd = open_lock_file(run_dir / LOCK_FILE)
         try:
             if not self._lock(lock_fd, run_dir):
                 raise RunBusyError(self._busy_message(run))
@@ -124,14 +124,12 @@ class JobManager:
         """Take the run's lock; wait briefly when its last job recorded its end and is exiting."""
         deadline = time.monotonic() + EXITING_SUPERVISOR_WAIT_S
         while True:
-            try:
-                fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if try_lock(lock_fd):
                 return True
-            except BlockingIOError:
-                record = load_record(run_dir)
-                if record is None or record.status not in TERMINAL or time.monotonic() > deadline:
-                    return False
-                time.sleep(0.05)
+            record = load_record(run_dir)
+            if record is None or record.status not in TERMINAL or time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
 
     def _launch(self, run_dir: Path, record: JobRecord, lock_fd: int) -> None:
         (run_dir / CANCEL_FILE).unlink(missing_ok=True)

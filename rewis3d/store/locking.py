@@ -34,7 +34,7 @@ if os.name == "nt":  # pragma: no cover - exercised on Windows only
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
-    def _try_lock(fd: int) -> bool:
+    def try_lock(fd: int) -> bool:
         os.lseek(fd, 0, os.SEEK_SET)
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
@@ -50,7 +50,8 @@ else:
     def _unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
-    def _try_lock(fd: int) -> bool:
+    def try_lock(fd: int) -> bool:
+        """Take the exclusive lock of the open lock file ``fd`` if free; never waits."""
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
@@ -83,17 +84,23 @@ def claim(final: Path) -> Iterator[None]:
         yield
 
 
+def open_lock_file(path: Path) -> int:
+    """A descriptor of the lock file ``path`` (created when missing). A lock taken on it lives
+    as long as any copy of the descriptor: a job started with it inherited holds it."""
+    return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+
+
 @contextlib.contextmanager
 def _held(final: Path, wait: bool) -> Iterator[None]:
     try:
-        fd = os.open(lock_path(final), os.O_RDWR | os.O_CREAT, 0o644)
+        fd = open_lock_file(lock_path(final))
     except OSError:  # read-only location: no writer can race us there
         yield
         return
     try:
         if wait:
             _lock(fd)
-        elif not _try_lock(fd):
+        elif not try_lock(fd):
             raise Busy(str(final))
         try:
             yield
