@@ -56,3 +56,11 @@ class UnknownRunError(JobError):
 
 class NonFiniteLossError(Rewis3dError, FloatingPointError):
     """A loss term became NaN or Inf (detectron2 raises FloatingPointError the same way)."""
+
+
+class UnknownNameError(InputError, KeyError):
+    """A name (backend, backbone, preset, format, model size) that no registry holds; the
+    message lists the names that exist."""
+
+    def __str__(self) -> str:  # KeyError would print the message quoted
+        return str(self.args[0]) if self.args else ""

@@ -45,7 +45,7 @@ class ReconstructionPanel(QWidget):
         from rewis3d.reconstruct import registry
 
         self.backend = QComboBox()
-        self.backend.addItems(sorted(registry.installed_reconstructors()))
+        self.backend.addItems(registry.RECONSTRUCTORS.names())
         self.backend.setCurrentText("sensor-depth")
         self.backend_hint = QLabel("")  # what to use (or install) for a scene without depth
         self.backend_hint.setWordWrap(True)

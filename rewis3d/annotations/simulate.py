@@ -14,6 +14,7 @@ from rewis3d.annotations.points import PointsConfig, simulate_points
 from rewis3d.annotations.regions import IGNORE
 from rewis3d.annotations.scribbles import ScribblesConfig, simulate_scribbles
 from rewis3d.errors import InputError
+from rewis3d.registry import Registry
 from rewis3d.store import Project
 
 
@@ -24,11 +25,10 @@ class Simulator:
     coverage_range: tuple[float, float]  # documented share of labelled pixels per frame
 
 
-SIMULATORS: dict[str, Simulator] = {
-    "points": Simulator(PointsConfig, simulate_points, (0.0, 0.001)),
-    "scribbles": Simulator(ScribblesConfig, simulate_scribbles, (0.005, 0.05)),
-    "coarse": Simulator(CoarseConfig, simulate_coarse, (0.4, 0.7)),
-}
+SIMULATORS: Registry[Simulator] = Registry("label simulator")
+SIMULATORS.register("points", Simulator(PointsConfig, simulate_points, (0.0, 0.001)))
+SIMULATORS.register("scribbles", Simulator(ScribblesConfig, simulate_scribbles, (0.005, 0.05)))
+SIMULATORS.register("coarse", Simulator(CoarseConfig, simulate_coarse, (0.4, 0.7)))
 
 
 @dataclass
@@ -56,9 +56,6 @@ class SimulationResult:
 
 
 def simulator(kind: str) -> Simulator:
-    if kind not in SIMULATORS:
-        raise InputError(f"kind {kind!r} is not a label simulator; use one of: "
-                         f"{', '.join(SIMULATORS)}")
     return SIMULATORS[kind]
 
 

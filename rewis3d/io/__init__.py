@@ -10,13 +10,13 @@ from rewis3d.io.sevenscenes import read_7scenes
 from rewis3d.io.source import FrameSource, import_frames
 from rewis3d.io.tum import read_tum
 from rewis3d.io.video import read_video
+from rewis3d.registry import Registry
 
-READERS = {
-    "images": read_image_folder,
-    "video": read_video,
-    "scannet": read_scannet,
-    "7scenes": read_7scenes,
-    "tum": read_tum,
-}
+READERS: Registry = Registry("import format")
+READERS.register("images", read_image_folder)
+READERS.register("video", read_video)
+READERS.register("scannet", read_scannet)
+READERS.register("7scenes", read_7scenes)
+READERS.register("tum", read_tum)
 
 __all__ = ["READERS", "FrameSource", "import_frames"]

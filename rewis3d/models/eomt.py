@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rewis3d.registry import Registry
+
 LOG_EPS = 1e-6  # floor of a normalised class score before the log
 
 
@@ -45,15 +47,15 @@ class EomtPreset:
     patch_size: int = 16
 
 
-EOMT_PRESETS: dict[str, EomtPreset] = {
-    # For CPU tests: a 4-layer ViT on 64 px windows (grid 4x4, masks 16x16).
-    "eomt-mini": EomtPreset(64, 4, 4, 64, num_queries=8, num_blocks=2, num_register_tokens=1),
-    # DINOv2 ViT-S/B/L sizes, as in the EoMT paper; pretrained configs override these.
-    "eomt-small": EomtPreset(384, 12, 6, 640),
-    "eomt-base": EomtPreset(768, 12, 12, 640),
-    "eomt-large": EomtPreset(1024, 24, 16, 640),
-    "eomt-large-1024": EomtPreset(1024, 24, 16, 1024),  # EoMT-L's Cityscapes input size
-}
+EOMT_PRESETS: Registry[EomtPreset] = Registry("EoMT preset")
+# For CPU tests: a 4-layer ViT on 64 px windows (grid 4x4, masks 16x16).
+EOMT_PRESETS.register("eomt-mini", EomtPreset(64, 4, 4, 64, num_queries=8, num_blocks=2,
+                                              num_register_tokens=1))
+# DINOv2 ViT-S/B/L sizes, as in the EoMT paper; pretrained configs override these.
+EOMT_PRESETS.register("eomt-small", EomtPreset(384, 12, 6, 640))
+EOMT_PRESETS.register("eomt-base", EomtPreset(768, 12, 12, 640))
+EOMT_PRESETS.register("eomt-large", EomtPreset(1024, 24, 16, 640))
+EOMT_PRESETS.register("eomt-large-1024", EomtPreset(1024, 24, 16, 1024))  # Cityscapes size
 
 
 def eomt_config(name: str, num_classes: int, class_names: list[str] | None = None):

@@ -16,6 +16,7 @@ from typing import Any
 
 from rewis3d.errors import InputError
 from rewis3d.models.eomt import EOMT_PRESETS, EomtSemantic, eomt_config
+from rewis3d.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -28,16 +29,16 @@ class SegformerSize:
     num_attention_heads: tuple[int, ...] = (1, 2, 5, 8)
 
 
-SEGFORMER_SIZES: dict[str, SegformerSize] = {
-    # Smaller than b0: for CPU tests and the demo (same architecture, fewer channels).
-    "segformer-mini": SegformerSize((16, 32, 80, 128), (1, 1, 1, 1), 128, (1, 2, 5, 8)),
-    "segformer-b0": SegformerSize((32, 64, 160, 256), (2, 2, 2, 2), 256),
-    "segformer-b1": SegformerSize((64, 128, 320, 512), (2, 2, 2, 2), 256),
-    "segformer-b2": SegformerSize((64, 128, 320, 512), (3, 4, 6, 3), 768),
-    "segformer-b3": SegformerSize((64, 128, 320, 512), (3, 4, 18, 3), 768),
-    "segformer-b4": SegformerSize((64, 128, 320, 512), (3, 8, 27, 3), 768),
-    "segformer-b5": SegformerSize((64, 128, 320, 512), (3, 6, 40, 3), 768),
-}
+SEGFORMER_SIZES: Registry[SegformerSize] = Registry("SegFormer size")
+# Smaller than b0: for CPU tests and the demo (same architecture, fewer channels).
+SEGFORMER_SIZES.register("segformer-mini",
+                         SegformerSize((16, 32, 80, 128), (1, 1, 1, 1), 128, (1, 2, 5, 8)))
+SEGFORMER_SIZES.register("segformer-b0", SegformerSize((32, 64, 160, 256), (2, 2, 2, 2), 256))
+SEGFORMER_SIZES.register("segformer-b1", SegformerSize((64, 128, 320, 512), (2, 2, 2, 2), 256))
+SEGFORMER_SIZES.register("segformer-b2", SegformerSize((64, 128, 320, 512), (3, 4, 6, 3), 768))
+SEGFORMER_SIZES.register("segformer-b3", SegformerSize((64, 128, 320, 512), (3, 4, 18, 3), 768))
+SEGFORMER_SIZES.register("segformer-b4", SegformerSize((64, 128, 320, 512), (3, 8, 27, 3), 768))
+SEGFORMER_SIZES.register("segformer-b5", SegformerSize((64, 128, 320, 512), (3, 6, 40, 3), 768))
 
 MODELS_2D = (*SEGFORMER_SIZES, *EOMT_PRESETS)
 

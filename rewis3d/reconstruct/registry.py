@@ -1,40 +1,31 @@
-"""Reconstruction backends by name, discovered from the entry-point group
-``rewis3d.reconstructors`` (``sensor-depth`` ships with Rewis3d; MapAnything is a plugin)."""
+"""Reconstruction backends by name: ``sensor-depth`` is built in; others (MapAnything) are
+plugins registered in the entry-point group ``rewis3d.reconstructors``."""
 
 from __future__ import annotations
 
-from importlib.metadata import EntryPoint, entry_points
+from collections.abc import Callable
 from typing import Any
 
-from rewis3d.errors import InputError
 from rewis3d.reconstruct.base import Reconstructor
+from rewis3d.registry import Registry
 
 ENTRY_POINT_GROUP = "rewis3d.reconstructors"
 
-INSTALL_HINTS = {
-    "mapanything": (
-        "install the plugin on a GPU machine: pip install -e plugins/rewis3d-mapanything "
-        "(plus MapAnything itself, see plugins/rewis3d-mapanything/README.md)"
-    ),
-}
+RECONSTRUCTORS: Registry[Callable[..., Reconstructor]] = Registry(
+    "reconstruction backend", ENTRY_POINT_GROUP,
+    hints={"mapanything": (
+        "Install the plugin on a GPU machine: pip install -e plugins/rewis3d-mapanything "
+        "(plus MapAnything itself, see plugins/rewis3d-mapanything/README.md)")},
+)
 
 
-def installed_reconstructors() -> dict[str, EntryPoint]:
-    """Name -> entry point of every installed backend."""
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+@RECONSTRUCTORS.register("sensor-depth")
+def _sensor_depth(**options: Any) -> Reconstructor:
+    from rewis3d.reconstruct.sensor_depth import SensorDepthReconstructor
+
+    return SensorDepthReconstructor(**options)
 
 
 def create_reconstructor(name: str, **options: Any) -> Reconstructor:
     """Instantiate the backend ``name`` with its options (unknown options are refused)."""
-    found = installed_reconstructors()
-    if name not in found:
-        have = ", ".join(sorted(found)) or "none"
-        hint = INSTALL_HINTS.get(
-            name, f"install a package that registers it in the entry-point group "
-            f"{ENTRY_POINT_GROUP!r}"
-        )
-        raise InputError(
-            f"reconstruction backend {name!r} is not installed (installed: {have}); {hint}"
-        )
-    factory = found[name].load()
-    return factory(**options)
+    return RECONSTRUCTORS[name](**options)

@@ -10,6 +10,7 @@ import numpy as np
 import rewis3d.synthetic.room as room
 import rewis3d.synthetic.street as street
 from rewis3d.errors import InputError
+from rewis3d.registry import Registry
 from rewis3d.synthetic._camera import intrinsics_from_fov
 from rewis3d.synthetic.layout import Layout
 from rewis3d.synthetic.render import Renderer
@@ -31,10 +32,10 @@ class SceneFamily:
     default_spacing: float
 
 
-FAMILIES: dict[str, SceneFamily] = {
-    "street": SceneFamily("street", street.CLASSES, street.build_street, street.DEFAULT_SPACING),
-    "room": SceneFamily("room", room.CLASSES, room.build_room, room.DEFAULT_SPACING),
-}
+FAMILIES: Registry[SceneFamily] = Registry("scene family")
+FAMILIES.register(
+    "street", SceneFamily("street", street.CLASSES, street.build_street, street.DEFAULT_SPACING))
+FAMILIES.register("room", SceneFamily("room", room.CLASSES, room.build_room, room.DEFAULT_SPACING))
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,6 @@ class SyntheticFrame:
 
 
 def family(kind: str) -> SceneFamily:
-    if kind not in FAMILIES:
-        raise InputError(f"kind {kind!r} is not a scene family; use one of: "
-                         f"{', '.join(sorted(FAMILIES))}")
     return FAMILIES[kind]
 
 

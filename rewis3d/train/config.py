@@ -18,6 +18,7 @@ from typing import Literal
 import yaml
 
 from rewis3d.errors import InputError
+from rewis3d.registry import Registry
 
 Sampling = Literal["view-aware", "random", "single-view"]
 ConfWeighting = Literal["none", "pred", "recon", "dual"]
@@ -159,20 +160,21 @@ def _paper(name: str, batch: int, crop: tuple[int, int], epochs: int, start: int
     )
 
 
-PRESETS: dict[str, typing.Callable[[], TrainConfig]] = {
-    "cpu-quick": _cpu_quick,
-    "paper-kitti360": lambda: _paper("paper-kitti360", 14, (376, 512), 35, 15, 5, 0.075, 0.125, 3e-5),
-    "paper-cityscapes": lambda: _paper("paper-cityscapes", 12, (512, 512), 100, 25, 5, 0.1, 0.2, 5e-5),
-    "paper-nyuv2": lambda: _paper("paper-nyuv2", 8, (480, 480), 250, 100, 50, 0.075, 0.25, 3e-5),
-    # The released Waymo config sets cmc_epoch 100 of 50 epochs (stage 2 from a resumed run);
-    # we start CMC at epoch 15 with its 15-epoch ramp and weights.
-    "paper-waymo": lambda: _paper("paper-waymo", 12, (640, 640), 50, 15, 15, 0.075, 0.15, 3e-5),
-}
+PRESETS: Registry[typing.Callable[[], TrainConfig]] = Registry("preset")
+PRESETS.register("cpu-quick", _cpu_quick)
+PRESETS.register("paper-kitti360",
+                 lambda: _paper("paper-kitti360", 14, (376, 512), 35, 15, 5, 0.075, 0.125, 3e-5))
+PRESETS.register("paper-cityscapes",
+                 lambda: _paper("paper-cityscapes", 12, (512, 512), 100, 25, 5, 0.1, 0.2, 5e-5))
+PRESETS.register("paper-nyuv2",
+                 lambda: _paper("paper-nyuv2", 8, (480, 480), 250, 100, 50, 0.075, 0.25, 3e-5))
+# The released Waymo config sets cmc_epoch 100 of 50 epochs (stage 2 from a resumed run); we
+# start CMC at epoch 15 with its 15-epoch ramp and weights.
+PRESETS.register("paper-waymo",
+                 lambda: _paper("paper-waymo", 12, (640, 640), 50, 15, 15, 0.075, 0.15, 3e-5))
 
 
 def preset(name: str) -> TrainConfig:
-    if name not in PRESETS:
-        raise InputError(f"unknown preset {name!r}; available: {', '.join(PRESETS)}")
     return PRESETS[name]()
 
 

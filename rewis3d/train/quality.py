@@ -24,6 +24,7 @@ from pathlib import Path
 
 import rewis3d.train.config as cfg
 from rewis3d.errors import InputError
+from rewis3d.registry import Registry
 from rewis3d.store import Project
 from rewis3d.store.atomic import write_json_atomic
 from rewis3d.train.run import CONFIG_FILE, RunResult, run_training
@@ -42,16 +43,15 @@ def _set(section: str, key: str, value) -> Callable[[cfg.TrainConfig], None]:
     return lambda c: setattr(getattr(c, section), key, value)
 
 
-VARIANTS: dict[str, Callable[[cfg.TrainConfig], None]] = {
-    "ema": _set("method", "baseline", "ema"),  # the paper's EMA baseline: 2D Mean Teacher only
-    "rewis3d": lambda c: None,  # view-aware sampling, dual confidence, simulated reconstruction
-    "random-sampling": _set("data", "sampling", "random"),  # i.i.d. uniform over the scene
-    "single-frame": _set("data", "sampling", "single-view"),  # each image's own points only
-    "conf-none": _set("method", "conf", "none"),
-    "conf-pred": _set("method", "conf", "pred"),
-    "conf-recon": _set("method", "conf", "recon"),
-    "exact-depth": _set("data", "reconstruction", "sensor-depth"),  # exact depth, conf 1
-}
+VARIANTS: Registry[Callable[[cfg.TrainConfig], None]] = Registry("quality variant")
+VARIANTS.register("ema", _set("method", "baseline", "ema"))  # the paper's EMA baseline (2D MT)
+VARIANTS.register("rewis3d", lambda c: None)  # view-aware, dual confidence, simulated recon
+VARIANTS.register("random-sampling", _set("data", "sampling", "random"))  # i.i.d. uniform
+VARIANTS.register("single-frame", _set("data", "sampling", "single-view"))  # own points only
+VARIANTS.register("conf-none", _set("method", "conf", "none"))
+VARIANTS.register("conf-pred", _set("method", "conf", "pred"))
+VARIANTS.register("conf-recon", _set("method", "conf", "recon"))
+VARIANTS.register("exact-depth", _set("data", "reconstruction", "sensor-depth"))  # conf 1
 
 
 def variant_config(base: cfg.TrainConfig, variant: str, seed: int, steps: int | None,

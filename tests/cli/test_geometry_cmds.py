@@ -35,7 +35,7 @@ def test_unknown_backend_is_one_clear_line(tiny_project):
     result = CliRunner().invoke(main, ["reconstruct", str(tiny_project.path), "--scene", "s",
                                        "--backend", "nosuch"])
     assert result.exit_code == 2
-    assert "backend 'nosuch' is not installed (installed:" in result.output
+    assert "unknown reconstruction backend 'nosuch'; available: sensor-depth" in result.output
 
 
 def test_propagate_without_reconstruction_says_what_to_run(tiny_project):

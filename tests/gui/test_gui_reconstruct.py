@@ -28,18 +28,11 @@ class _SlowSensorDepth:
         return self.inner.reconstruct(scene, progress=slow_progress)
 
 
-class _EntryPoint:
-    def load(self):
-        return _SlowSensorDepth
-
-
 @pytest.fixture
 def slow_backend(monkeypatch):
     from rewis3d.reconstruct import registry
 
-    real = registry.installed_reconstructors()
-    monkeypatch.setattr(registry, "installed_reconstructors",
-                        lambda: {**real, "slow-depth": _EntryPoint()})
+    monkeypatch.setitem(registry.RECONSTRUCTORS._built_in, "slow-depth", _SlowSensorDepth)
 
 
 def test_reconstruct_without_blocking_the_event_loop(slow_backend, make_napari_viewer,
@@ -183,9 +176,7 @@ def test_a_scene_without_depth_is_offered_mapanything_or_told_how_to_install_it(
 
     import importlib.util
 
-    real = registry.installed_reconstructors()
-    monkeypatch.setattr(registry, "installed_reconstructors",
-                        lambda: {**real, "mapanything": _EntryPoint()})
+    monkeypatch.setitem(registry.RECONSTRUCTORS._built_in, "mapanything", _SlowSensorDepth)
     find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: object() if name == "mapanything" else find_spec(name, *a))

@@ -5,8 +5,9 @@ from importlib.metadata import EntryPoint
 import pytest
 import torch
 
+from rewis3d import registry
 from rewis3d.models import backbones3d
-from rewis3d.models.backbones3d import available_backbones, build_backbone, register_backbone
+from rewis3d.models.backbones3d import BACKBONES, available_backbones, build_backbone
 
 
 def test_builtins_are_listed_and_build_with_overrides():
@@ -25,20 +26,20 @@ def test_unknown_name_lists_installed_backbones_and_how_to_add_plugins():
 
 
 def test_register_decorator_and_duplicate_names(monkeypatch):
-    monkeypatch.setattr(backbones3d, "_BUILT_IN", dict(backbones3d._BUILT_IN))
+    monkeypatch.setattr(BACKBONES, "_built_in", dict(BACKBONES._built_in))
 
-    @register_backbone("constant")
+    @BACKBONES.register("constant")
     def constant(value=1):
         return value
 
     assert build_backbone("constant", value=7) == 7
     with pytest.raises(ValueError, match="already registered"):
-        register_backbone("constant")(lambda: None)
+        BACKBONES.register("constant")(lambda: None)
 
 
 def test_plugins_come_from_entry_points_and_load_lazily(monkeypatch):
     plugin = EntryPoint("fake-net", "json:dumps", backbones3d.ENTRY_POINT_GROUP)
-    monkeypatch.setattr(backbones3d, "entry_points", lambda group: [plugin])
+    monkeypatch.setattr(registry, "entry_points", lambda group: [plugin])
     assert "fake-net" in available_backbones()
     assert build_backbone("fake-net", obj=[1]) == "[1]"
 

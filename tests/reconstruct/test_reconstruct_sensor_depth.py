@@ -7,9 +7,9 @@ import pytest
 
 from rewis3d.errors import InputError
 from rewis3d.reconstruct import (
+    RECONSTRUCTORS,
     create_reconstructor,
     drop_lowest_confidence,
-    installed_reconstructors,
     reconstruct_scene,
 )
 from rewis3d.store import Project, ReconstructionData
@@ -89,16 +89,16 @@ def test_constant_confidence_drops_nothing():
 
 
 def test_registry_lists_backends_and_refuses_unknown_ones(tiny_project, monkeypatch):
-    from rewis3d.reconstruct import registry
+    from rewis3d import registry
 
-    assert "sensor-depth" in installed_reconstructors()
+    assert "sensor-depth" in RECONSTRUCTORS.built_in()
     scene = tiny_project.scene("s")
     before = tree_snapshot(tiny_project.path)
-    with pytest.raises(InputError, match=r"'nosuch' is not installed \(installed: .*sensor-depth"):
+    with pytest.raises(InputError, match=r"backend 'nosuch'; available: sensor-depth"):
         reconstruct_scene(scene, "nosuch")
-    only_builtin = {"sensor-depth": installed_reconstructors()["sensor-depth"]}
-    monkeypatch.setattr(registry, "installed_reconstructors", lambda: only_builtin)
-    with pytest.raises(InputError, match=r"'mapanything' is not installed.*pip install -e plugins"):
+    monkeypatch.setattr(registry, "entry_points", lambda group: [])  # no plugins installed
+    with pytest.raises(InputError, match=r"'mapanything'; available: sensor-depth. Install.*pip "
+                       r"install -e plugins"):
         create_reconstructor("mapanything")
     with pytest.raises(InputError, match=r"no option\(s\) \['strde'\].*'stride'"):
         reconstruct_scene(scene, "sensor-depth", options={"strde": 2})

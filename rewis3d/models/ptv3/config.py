@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rewis3d.models.ptv3.serialization import ORDERS
+from rewis3d.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,12 @@ class PTv3Config:
         )
 
 
-PRESETS: dict[str, PTv3Config] = {
-    "ptv3-base": PTv3Config(),
+PRESETS: Registry[PTv3Config] = Registry("PTv3 preset")
+PRESETS.register("ptv3-base", PTv3Config())
+PRESETS.register(
+    "ptv3-tiny",
     # Small enough for CPU tests and demos; keeps the 64-d output of the base model.
-    "ptv3-tiny": PTv3Config(
+    PTv3Config(
         enc_depths=(1, 1, 1, 1, 1),
         enc_channels=(16, 32, 64, 96, 128),
         enc_num_heads=(1, 2, 4, 6, 8),
@@ -89,16 +92,15 @@ PRESETS: dict[str, PTv3Config] = {
         dec_patch_sizes=(128, 128, 128, 128),
         drop_path=0.1,
     ),
-}
+)
 
 
 def preset(name: str, **overrides: Any) -> PTv3Config:
     """A named preset with fields replaced; unknown field names are refused."""
-    if name not in PRESETS:
-        raise KeyError(f"unknown PTv3 preset {name!r}; available: {sorted(PRESETS)}")
+    base = PRESETS[name]
     fields = {f.name for f in dataclasses.fields(PTv3Config)}
     unknown = set(overrides) - fields
     if unknown:
         raise TypeError(f"unknown PTv3Config fields {sorted(unknown)}; known: {sorted(fields)}")
     tuples = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
-    return dataclasses.replace(PRESETS[name], **tuples)
+    return dataclasses.replace(base, **tuples)
