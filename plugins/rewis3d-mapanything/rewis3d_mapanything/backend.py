@@ -17,6 +17,8 @@ and video imports, real for RGB-D datasets). The shared frames keep the earlier 
 from __future__ import annotations
 
 import tempfile
+import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,6 +27,7 @@ import numpy as np
 from rewis3d.errors import InputError
 from rewis3d.reconstruct.base import BackendOutput, ProgressFn, config_from_options
 from rewis3d.store import ReconstructionData, Scene
+from rewis3d_mapanything.estimate import describe, run_seconds
 from rewis3d_mapanything.pixel_mapping import ResizeCrop
 from rewis3d_mapanything.registration import (
     chunk_ranges,
@@ -50,6 +53,7 @@ class MapAnythingConfig:
     amp_dtype: str = "bf16"
     align_to_scene_poses: bool = True
     overlap: int = 10  # frames shared by consecutive chunks, to register each to the one before
+    estimate: bool = True  # on a CPU, time one view first and warn how long the run will take
 
     def __post_init__(self):
         if self.chunk_size < 1:
@@ -71,18 +75,13 @@ class MapAnythingReconstructor:
         mapping = ResizeCrop.for_frames(scene.image_size)
         cfg = self.config
         views, chunks, cameras = {}, [], {}
+        ranges = chunk_ranges(scene.num_frames, cfg.chunk_size, cfg.overlap)
         with tempfile.TemporaryDirectory() as tmp:
-            for start, stop in chunk_ranges(scene.num_frames, cfg.chunk_size, cfg.overlap):
-                paths = _write_pngs(scene, range(start, stop), Path(tmp))
-                inputs = load_images([str(p) for p in paths])
-                self._check_input_size(inputs, mapping)
-                for view in inputs:
-                    view["img"] = view["img"].to(device)
-                outputs = model.infer(
-                    inputs, memory_efficient_inference=cfg.memory_efficient,
-                    use_amp=cfg.use_amp, amp_dtype=cfg.amp_dtype, apply_mask=True,
-                    mask_edges=True,
-                )
+            infer = self._inference(model, load_images, device, mapping, scene, Path(tmp))
+            if device == "cpu" and cfg.estimate:
+                _warn_cpu_estimate(infer, ranges)
+            for start, stop in ranges:
+                outputs = infer(range(start, stop))
                 poses = [_numpy(o["camera_poses"])[0].astype(np.float64) for o in outputs]
                 raw = {start + i: _view_points(out, mapping, np.asarray(scene.rgb[start + i]))
                        for i, out in enumerate(outputs)}
@@ -107,6 +106,23 @@ class MapAnythingReconstructor:
             extra_attrs={"chunks": chunks, "model_input_size": list(mapping.output)},
             camera_poses=np.stack([cameras[f] for f in range(scene.num_frames)]),
         )
+
+    def _inference(self, model, load_images, device, mapping: ResizeCrop, scene: Scene,
+                   tmp: Path):
+        """``infer(frames) -> outputs``: MapAnything on those frames, as the run calls it."""
+        cfg = self.config
+
+        def infer(frames: range) -> list[dict]:
+            inputs = load_images([str(p) for p in _write_pngs(scene, frames, tmp)])
+            self._check_input_size(inputs, mapping)
+            for view in inputs:
+                view["img"] = view["img"].to(device)
+            return model.infer(
+                inputs, memory_efficient_inference=cfg.memory_efficient,
+                use_amp=cfg.use_amp, amp_dtype=cfg.amp_dtype, apply_mask=True, mask_edges=True,
+            )
+
+        return infer
 
     def _load_model(self):
         try:
@@ -161,6 +177,20 @@ def _numpy(x) -> np.ndarray:
     if hasattr(x, "detach"):
         return x.detach().float().cpu().numpy()
     return np.asarray(x)
+
+
+def _warn_cpu_estimate(infer, ranges: list[tuple[int, int]]) -> None:
+    """Time one view and say how long the whole run will take, before it starts."""
+    started = time.perf_counter()
+    infer(range(ranges[0][0], ranges[0][0] + 1))
+    one_view = time.perf_counter() - started
+    views = [stop - start for start, stop in ranges]
+    total = run_seconds(one_view, views)
+    warnings.warn(
+        f"MapAnything on a CPU: one view took {one_view:.0f} s, so {sum(views)} views in "
+        f"{len(views)} chunk(s) of up to {max(views)} take about {describe(total)} "
+        "(a chunk's global attention grows with its size: -o chunk_size=20 is faster per "
+        "frame, a GPU far faster; -o estimate=false skips this timing)", stacklevel=3)
 
 
 def _write_pngs(scene: Scene, frames: range, folder: Path) -> list[Path]:

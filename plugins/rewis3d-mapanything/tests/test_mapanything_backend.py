@@ -156,3 +156,17 @@ def test_an_image_or_video_scene_gets_the_registered_camera_poses(tmp_path, fake
                             options={"chunk_size": 4, "overlap": 2, "device": "cpu"})
     assert rec.attrs["poses_written_to_scene"] is False
     np.testing.assert_array_equal(Project.open(tmp_path / "real" / "p").scene("s").poses, before)
+
+
+def test_a_cpu_run_times_one_view_and_warns_how_long_it_will_take(tmp_path, fake_mapanything):
+    scene = _scene(tmp_path, frames=6)
+    options = {"chunk_size": 4, "overlap": 2, "device": "cpu"}
+    with pytest.warns(UserWarning, match=r"one view took \d+ s, so 8 views in 2 chunk\(s\) of "
+                                         r"up to 4 take about \d+ s"):
+        reconstruct_scene(scene, "mapanything", name="timed", options=options)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no timing, no warning
+        reconstruct_scene(scene, "mapanything", name="untimed",
+                          options={**options, "estimate": False})
