@@ -40,9 +40,9 @@ def prepare_project(root: Path, frames: int, size: tuple[int, int]) -> Path:
 def train_variant(project: Path, preset: str, variant: str, steps: int, device: str) -> dict:
     import torch
 
+    from rewis3d.bench.quality import variant_config
     from rewis3d.train import preset as load_preset
     from rewis3d.train import run_training
-    from rewis3d.train.quality import variant_config
 
     config = variant_config(load_preset(preset), variant, seed=0, steps=steps)
     config.model.pretrained_2d = None  # offline: the architecture from its config

@@ -41,8 +41,8 @@ def run_demo(folder: Path, frames: int = 12, size: tuple[int, int] = (160, 120),
     """The quality benchmark's default setting at demo scale (street, scribbles on every 3rd
     frame, EMA vs Rewis3d), one repetition per seed; returns each method's same-clip and
     unseen-clip 2D mIoU per seed."""
-    from rewis3d.train.quality import QualitySetting
-    from rewis3d.train.quality_report import quality_table
+    from rewis3d.bench.quality import QualitySetting
+    from rewis3d.bench.quality_report import quality_table
 
     folder = Path(folder)
     if folder.exists():
@@ -77,7 +77,7 @@ def run_demo(folder: Path, frames: int = 12, size: tuple[int, int] = (160, 120),
 
 
 def _sample(folder: Path, setting, seed: int) -> tuple[Project, str]:
-    from rewis3d.train.quality import build_repetition
+    from rewis3d.bench.quality import build_repetition
 
     project = build_repetition(folder, setting, seed, report=lambda s: None)
     scene = project.scene(TRAIN_SCENE)
@@ -88,7 +88,7 @@ def _sample(folder: Path, setting, seed: int) -> tuple[Project, str]:
 
 
 def _train(project: Project, setting, variant: str, seed: int):
-    from rewis3d.train.quality import train_variant
+    from rewis3d.bench.quality import train_variant
 
     r = train_variant(project, setting, variant, seed, report=lambda s: None)
     return r, (f"{r.seconds:.0f} s of training: same clip {100 * r.same_clip:.1f} %, unseen "

@@ -262,9 +262,9 @@ def bench_quality(root, steps, seeds, scenes, labels, variants, points, frames, 
     mIoU, mean +- std over repetitions and the paired difference to EMA with a 95 % interval.
     Writes ROOT/quality.md, quality.csv, quality.png and curves.png."""
     from rewis3d.annotations import SIMULATORS
+    from rewis3d.bench.quality import VARIANTS, QualitySetting, run_quality
+    from rewis3d.bench.quality_report import quality_table, write_csv, write_plots
     from rewis3d.synthetic import FAMILIES
-    from rewis3d.train.quality import VARIANTS, QualitySetting, run_quality
-    from rewis3d.train.quality_report import quality_table, write_csv, write_plots
 
     chosen = _choices(variants, VARIANTS, "variants") if variants else tuple(VARIANTS)
     kinds = _choices(scenes, FAMILIES, "scenes")

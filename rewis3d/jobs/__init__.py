@@ -7,8 +7,13 @@ docs/jobs.md. Nothing here imports Qt; a GUI polls from a timer, no threads need
 
 from rewis3d.jobs.events import EventStream, read_events_since
 from rewis3d.jobs.manager import Job, JobManager, default_command
-from rewis3d.jobs.record import JOB_FILES, JobRecord
+from rewis3d.jobs.record import (
+    JobRecord,
+)
 from rewis3d.jobs.status import JobStatus
+from rewis3d.store.schema import (
+    JOB_FILES,
+)
 
 __all__ = [
     "JOB_FILES",

@@ -27,13 +27,8 @@ from rewis3d.jobs.processes import (
     process_start_time,
 )
 from rewis3d.jobs.record import (
-    CANCEL_FILE,
     CANCELLED,
-    EVENTS_FILE,
     FAILED,
-    JOB_FILE,
-    LOCK_FILE,
-    LOG_FILE,
     RUNNING,
     STOP_GRACE_S,
     TERMINAL,
@@ -44,7 +39,14 @@ from rewis3d.jobs.status import JobStatus, derive_status
 from rewis3d.runtime import thread_environment
 from rewis3d.store.locking import open_lock_file, try_lock
 from rewis3d.store.scene import check_name
-from rewis3d.store.schema import STORE_NAME
+from rewis3d.store.schema import (
+    CANCEL_FILE,
+    EVENTS_FILE,
+    JOB_FILE,
+    LOCK_FILE,
+    LOG_FILE,
+    STORE_NAME,
+)
 
 DEFAULT_GRACE_S = STOP_GRACE_S
 EXITING_SUPERVISOR_WAIT_S = 5.0

@@ -15,14 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from rewis3d.store.atomic import write_json_atomic
-
-JOB_FILE = "job.json"
-LOG_FILE = "log"
-LOCK_FILE = "lock"
-CANCEL_FILE = "cancel-requested"
-EVENTS_FILE = "events.jsonl"
-# What a job puts into runs/<run>/ before its command runs: not a sign of an earlier run.
-JOB_FILES = (JOB_FILE, LOG_FILE, LOCK_FILE, CANCEL_FILE)
+from rewis3d.store.schema import JOB_FILE
 
 QUEUED, RUNNING, FINISHED, FAILED, CANCELLED = "queued", "running", "finished", "failed", "cancelled"
 TERMINAL = (FINISHED, FAILED, CANCELLED)

@@ -8,14 +8,16 @@ from pathlib import Path
 
 from rewis3d.jobs.processes import group_members, is_alive
 from rewis3d.jobs.record import (
-    CANCEL_FILE,
     CANCELLED,
     FAILED,
-    LOG_FILE,
     QUEUED,
     RUNNING,
     TERMINAL,
     JobRecord,
+)
+from rewis3d.store.schema import (
+    CANCEL_FILE,
+    LOG_FILE,
 )
 
 LOG_TAIL_LINES = 20

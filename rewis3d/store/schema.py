@@ -22,6 +22,15 @@ EVERY_CHUNK_WRITTEN = "every_chunk_written"
 STORE_NAME = "rewis3d.zarr"
 POINT_CHUNK = 1 << 20
 
+# runs/<run>/: what a background job (rewis3d.jobs) keeps there beside the run's own files
+JOB_FILE = "job.json"
+LOG_FILE = "log"
+LOCK_FILE = "lock"
+CANCEL_FILE = "cancel-requested"
+EVENTS_FILE = "events.jsonl"
+# What a job puts into runs/<run>/ before its command runs: not a sign of an earlier run.
+JOB_FILES = (JOB_FILE, LOG_FILE, LOCK_FILE, CANCEL_FILE)
+
 
 @dataclass(frozen=True)
 class ArraySpec:

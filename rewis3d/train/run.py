@@ -108,7 +108,7 @@ def check_resumable(saved: cfg.TrainConfig, new: cfg.TrainConfig, run: str) -> N
 
 def _job_files() -> tuple[str, ...]:
     """A background job's own files (rewis3d.jobs) may precede the run's; they don't count."""
-    from rewis3d.jobs import JOB_FILES
+    from rewis3d.store.schema import JOB_FILES
 
     return JOB_FILES
 

@@ -8,16 +8,16 @@ import math
 import numpy as np
 import pytest
 
-from rewis3d.store import Project
-from rewis3d.train import quality
-from rewis3d.train.quality import (
+from rewis3d.bench import quality
+from rewis3d.bench.quality import (
     RECIPE_FILE,
     TRAIN_SCENE,
     UNSEEN_SCENE,
     QualitySetting,
     run_quality,
 )
-from rewis3d.train.quality_report import paired_difference, quality_table, write_csv
+from rewis3d.bench.quality_report import paired_difference, quality_table, write_csv
+from rewis3d.store import Project
 
 TINY = QualitySetting("street", "scribbles", frames=4, size=(48, 36), label_every=2, steps=2,
                       points=256, eval_every=1)
@@ -120,8 +120,8 @@ def test_table_and_csv(bench, tmp_path):
 def test_transfer_plot_only_with_scored_teachers(tmp_path):
     from PIL import Image
 
-    from rewis3d.train.quality import VariantResult
-    from rewis3d.train.quality_report import write_transfer_plot
+    from rewis3d.bench.quality import VariantResult
+    from rewis3d.bench.quality_report import write_transfer_plot
 
     plain = [VariantResult("rewis3d", 0, 0.4, 0.3)]
     assert write_transfer_plot(plain, TINY, tmp_path / "none.png") is None

@@ -14,7 +14,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from rewis3d.train.quality import QualitySetting, VariantResult
+from rewis3d.bench.quality import QualitySetting, VariantResult
 
 EVALUATIONS = (("same_clip", "same clip"), ("unseen_clip", "unseen clip"))
 BASELINE = "ema"
