@@ -27,6 +27,7 @@ from rewis3d.train.dataset import Batch, TrainingData, load_scenes
 from rewis3d.train.ema import ema_update, make_teacher
 from rewis3d.train.evaluate import EvalResult, evaluate
 from rewis3d.train.events import EventLog
+from rewis3d.train.hooks import EventListener, HookBase, default_hooks
 from rewis3d.train.losses import (
     cmc_targets,
     flatten_2d,
@@ -38,7 +39,7 @@ from rewis3d.train.progress import Progress
 from rewis3d.train.schedule import cmc_weight, one_cycle_scheduler, poly_scheduler
 from rewis3d.train.stopping import StopRequest, TrainingStopped
 
-Hook = Callable[["Trainer", dict], None]
+Hook = HookBase | Callable[["Trainer", dict], None]
 BLOCK_KEYWORD = "block"  # the released param_dicts keyword, for both optimisers
 CONF_FACTORS = {"none": (False, False), "pred": (True, False), "recon": (False, True),
                 "dual": (True, True)}
@@ -65,7 +66,12 @@ class Trainer:
     def __init__(self, project: Project, config: TrainConfig, run_dir: Path,
                  hooks: list[Hook] | None = None, stop: StopRequest | None = None):
         self.project, self.config, self.run_dir = project, config, Path(run_dir)
-        self.hooks = list(hooks or [])
+        self.hooks: list[HookBase] = []
+        for hook in [*default_hooks(), *(hooks or [])]:
+            self.register(hook)
+        self.last_eval: EvalResult | None = None
+        self.saved_step: int | None = None  # the step of the newest checkpoint this fit wrote
+        self.fit_until = 0
         self.stop = stop or StopRequest()
         self._mid_step = False  # an interrupt inside a step would checkpoint a torn state
         self.dist = distributed.current()
@@ -76,7 +82,7 @@ class Trainer:
         self.no_3d_classes = tuple(i for i, n in enumerate(self.class_names)
                                    if n in set(config.method.no_3d_classes))
         self.events = EventLog(self.run_dir, enabled=self.dist.is_main)
-        self.progress = Progress(self.events.write, emit=self._emit)
+        self.progress = Progress(self.events.write, emit=self.emit)
         with self.progress:  # heartbeats while the data (and the sampling index) load
             self.progress.enter("preparing data")
             scenes = load_scenes(project, config.data, self.with_3d, self.no_3d_classes,
@@ -140,7 +146,8 @@ class Trainer:
         autocast = (torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext())
         with autocast:
             total, stats = self._losses(batch)
-        self._check_finite(total, stats)
+        for hook in self.hooks:
+            hook.after_loss(total, stats)
         self.opt_2d.zero_grad(set_to_none=True)
         if self.opt_3d is not None:
             self.opt_3d.zero_grad(set_to_none=True)
@@ -206,7 +213,7 @@ class Trainer:
             stats.update(cmc_2d=_num(c2d), cmc_3d=_num(c3d))
         return total, stats
 
-    def _check_finite(self, total: torch.Tensor, stats: dict) -> None:
+    def check_finite(self, total: torch.Tensor, stats: dict) -> None:
         """Stop before a NaN/Inf reaches the weights: the error names the step (numbered as the
         events and checkpoints are) and the term; the last checkpoint stays the latest. Under
         DDP every rank learns whether any rank's loss is non-finite, and all stop together."""
@@ -227,52 +234,54 @@ class Trainer:
             "and the reconstruction's confidences, then resume or start again")
 
     # -- loop -------------------------------------------------------------------------------
+    def register(self, hook: Hook) -> HookBase:
+        """Add a hook (a ``HookBase``, or ``fn(trainer, event)`` for events only)."""
+        hook = hook if isinstance(hook, HookBase) else EventListener(hook)
+        hook.trainer = self
+        self.hooks.append(hook)
+        return hook
+
     def fit(self, until: int | None = None) -> EvalResult | None:
-        """Train to ``until`` (default: the end), logging, evaluating and checkpointing.
+        """Train to ``until`` (default: the end); the hooks log, evaluate and checkpoint.
+        Returns the last evaluation of this fit, if any.
 
         A stop request (``self.stop``: a job's cancel, Ctrl-C) ends the loop after the step in
         flight with a checkpoint and :class:`TrainingStopped`; resuming continues bit-exactly.
         """
-        r = self.config.run
-        stop = min(until or self.total_steps, self.total_steps)
-        result = None
-        first = self.step + 1  # its first 3 steps are logged: the curves start at once
-        saved: Path | None = None  # the checkpoint of the current step, if written
+        self.fit_until = min(until or self.total_steps, self.total_steps)
+        self.last_eval = None
         stopping = False
         try:
             with self.progress, self.stop.deferred():
                 self.progress.enter("training")
-                while self.step < stop and not stopping:
-                    self.progress.step_started(self.step, self.total_steps)
+                self._call("before_train")
+                while self.step < self.fit_until and not stopping:
+                    self._call("before_step")
                     stats = self.train_step()
-                    self.progress.step_done(self.step)
-                    last = self.step == self.total_steps
-                    if (self.step % max(r.log_every, 1) == 0 or self.step < first + 3 or last
-                            or self.step == stop):
-                        self._emit(self.events.write("step", step=self.step,
-                                                     total_steps=self.total_steps, **stats))
-                    if (((r.eval_every and self.step % r.eval_every == 0) or last)
-                            and self.dist.is_main and not self.stop.requested):
-                        self.progress.enter("evaluating")
-                        result = self.evaluate(with_3d=last)
-                        if not last:
-                            self.progress.enter("training")
-                    saved = None
-                    if (r.checkpoint_every and self.step % r.checkpoint_every == 0) or last:
-                        saved = self.save()
+                    self._call("after_step", stats)
                     stopping = self._stop_agreed()  # after the hooks: they may ask too
         except KeyboardInterrupt:
             if not self._mid_step:  # between steps the state is whole: keep it
                 self.save()
             raise
         if stopping and self.step < self.total_steps:
-            saved = saved or self.save()
-            self._emit(self.events.write("stopped", step=self.step, total_steps=self.total_steps,
-                                         checkpoint=str(saved)))
+            saved = self._checkpoint_of_this_step()
+            self.emit(self.events.write("stopped", step=self.step, total_steps=self.total_steps,
+                                        checkpoint=str(saved)))
             raise TrainingStopped(self.step, self.total_steps, saved)
-        if self.step == stop and stop < self.total_steps:
-            self.save()
-        return result
+        if self.step == self.fit_until < self.total_steps:
+            self._checkpoint_of_this_step()
+        self._call("after_train")
+        return self.last_eval
+
+    def _call(self, name: str, *args) -> None:
+        for hook in self.hooks:
+            getattr(hook, name)(*args)
+
+    def _checkpoint_of_this_step(self) -> Path:
+        if self.saved_step == self.step:
+            return ckpt.checkpoint_dir(self.run_dir, self.step)
+        return self.save()
 
     def _stop_agreed(self) -> bool:
         """A stop asked on any rank stops every rank at the same step (torchrun signals each
@@ -292,7 +301,7 @@ class Trainer:
             self.models["teacher_3d"].train(self.config.method.teacher_train_mode)
             event.update(miou_3d_teacher=teacher.miou_3d,
                          iou_3d_teacher=dict(zip(self.class_names, teacher.iou_3d, strict=True)))
-        self._emit(self.events.write("eval", step=self.step, **event))
+        self.emit(self.events.write("eval", step=self.step, **event))
         return result
 
     def _score(self, model_3d, max_frames: int | None) -> EvalResult:
@@ -305,12 +314,14 @@ class Trainer:
             self.models["student_3d"].train()
         return result
 
-    def _emit(self, event: dict) -> None:
+    def emit(self, event: dict) -> None:
+        """Hand a written event to every hook's ``on_event``."""
         for hook in self.hooks:
-            hook(self, event)
+            hook.on_event(event)
 
     # -- checkpoints ------------------------------------------------------------------------
     def save(self) -> Path:
+        self.saved_step = self.step
         if not self.dist.is_main:  # rank 0 holds the same weights and writes them
             return ckpt.checkpoint_dir(self.run_dir, self.step)
         state = {"optim_2d": self.opt_2d.state_dict(), "sched_2d": self.sched_2d.state_dict(),
