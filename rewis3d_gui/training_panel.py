@@ -9,12 +9,11 @@ viewer is found again when the project is reopened. This panel only renders the 
 
 from __future__ import annotations
 
-import tempfile
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import (
     QCheckBox,
@@ -42,14 +41,15 @@ Step = tuple[str, list[str]]  # (what it does in words, command arguments)
 
 
 def train_args(project: Path, run: str, preset: str, steps: int | None, baseline: bool,
-               sampling: str, conf: str, config_file: Path | None = None) -> list[str]:
-    """The ``rewis3d train`` arguments of the panel's settings."""
+               sampling: str, conf: str, settings: dict[str, object] | None = None) -> list[str]:
+    """The ``rewis3d train`` arguments of the panel's settings (``settings``: dotted config
+    keys the CLI has no flag for, passed as ``--set KEY=VALUE``)."""
     args = ["train", str(project), "--preset", preset, "--run", run, "--sampling", sampling,
             "--conf", conf, "--baseline", "ema" if baseline else "none"]
     if steps:
         args += ["--steps", str(steps)]
-    if config_file is not None:
-        args += ["--config", str(config_file)]
+    for key, value in (settings or {}).items():
+        args += ["--set", f"{key}={json.dumps(value)}"]  # JSON is YAML: strings stay strings
     return args
 
 
@@ -221,7 +221,7 @@ class TrainingPanel(QWidget):
             args = train_args(project.path, run, self.preset.currentText(),
                               self.steps.value() or None, self.baseline.isChecked(),
                               self.sampling.currentText(), self.conf.currentText(),
-                              self._overrides_file(run))
+                              self._settings())
             self.start_chain(run, [("training", args),
                                    ("predicting", predict_args(project.path, run))])
             return True
@@ -301,29 +301,24 @@ class TrainingPanel(QWidget):
             raise _input("Rewis3d trains through a 3D reconstruction and there is none: run one "
                          "in the 3D tab first (or tick 'EMA baseline' to train 2D only)")
 
-    def _overrides_file(self, run: str) -> Path | None:
-        """A YAML of what the CLI has no flag for (CMC weights, the reconstruction, the 3D
-        model and its weights), if changed from the preset."""
+    def _settings(self) -> dict[str, object]:
+        """What the CLI has no flag for (CMC weights, the reconstruction, the 3D model and its
+        weights), where changed from the preset: dotted config key -> value."""
         from rewis3d.train.config import preset
 
         config = preset(self.preset.currentText())
-        overrides: dict = {}
+        settings: dict[str, object] = {}
         for key, box in (("lambda_2d", self.lambda_2d), ("lambda_3d", self.lambda_3d)):
             if abs(box.value() - getattr(config.method, key)) > 1e-9:
-                overrides.setdefault("method", {})[key] = round(box.value(), 6)
+                settings[f"method.{key}"] = round(box.value(), 6)
         recon = self.session.reconstruction_name
         if recon and recon != config.data.reconstruction:
-            overrides["data"] = {"reconstruction": recon}
+            settings["data.reconstruction"] = recon
         if self.model_3d.currentText() != config.model.model_3d:
-            overrides.setdefault("model", {})["model_3d"] = self.model_3d.currentText()
+            settings["model.model_3d"] = self.model_3d.currentText()
         if weights := self.weights_3d.text().strip():
-            overrides.setdefault("model", {})["pretrained_3d"] = str(Path(weights).expanduser())
-        if not overrides:
-            return None
-        with tempfile.NamedTemporaryFile("w", prefix=f"rewis3d-{run}-", suffix=".yaml",
-                                         delete=False) as handle:
-            yaml.safe_dump(overrides, handle)
-        return Path(handle.name)
+            settings["model.pretrained_3d"] = str(Path(weights).expanduser())
+        return settings
 
     # -- following -------------------------------------------------------------------------
     def reattach(self) -> None:

@@ -89,13 +89,16 @@ def _duration(seconds: float) -> str:
               help="torch CPU threads (1 is fastest on a loaded 2-core machine; a resume uses "
                    "the run's own).")
 @click.option("--allow-download", is_flag=True, help="Let --preset paper-* fetch nvidia/mit-b4.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Set any config field, e.g. --set optim.steps=50 --set data.crop='[64, 96]' "
+                   "(values read as YAML; applied last; unknown keys are refused).")
 @click.option("--resume", "resume_run", default=None, help="Continue this run exactly.")
 @click.option("--list-backbones", is_flag=True, is_eager=True, expose_value=False,
               callback=lambda ctx, _param, value: _list_backbones(ctx) if value else None,
               help="List the 3D backbones model.model_3d can name (built-in and plugins), "
                    "then exit.")
 def train(project, preset_name, config_file, scenes, run, steps, baseline, sampling, conf, seed,
-          reconstruction, threads, allow_download, resume_run):
+          reconstruction, threads, allow_download, settings, resume_run):
     """Train a 2D segmenter from PROJECT's sparse labels (Rewis3d or the EMA baseline)."""
     from tqdm import tqdm
 
@@ -117,7 +120,8 @@ def train(project, preset_name, config_file, scenes, run, steps, baseline, sampl
             ("preset", preset_name), ("config", config_file), ("scene", scenes), ("run", run),
             ("steps", steps), ("baseline", baseline), ("sampling", sampling), ("conf", conf),
             ("seed", seed), ("reconstruction", reconstruction), ("threads", threads),
-            ("allow-download", allow_download or None)) if value not in (None, ())]
+            ("allow-download", allow_download or None), ("set", settings))
+            if value not in (None, ())]
         if given:
             raise InputError(f"--resume continues run {resume_run!r} with its own settings "
                              f"(runs/{resume_run}/config.yaml); drop {', '.join(given)}")
@@ -137,8 +141,10 @@ def train(project, preset_name, config_file, scenes, run, steps, baseline, sampl
         for (section, key), value in overrides.items():
             if value is not None:
                 setattr(getattr(config, section), key, value)
+        config = cfg.with_overrides(config, list(settings))
         default = cfg.DataConfig().reconstruction  # a name nobody chose: fall back, saying so
-        if reconstruction is None and config.data.reconstruction == default:
+        chosen = reconstruction is not None or "data.reconstruction" in " ".join(settings)
+        if not chosen and config.data.reconstruction == default:
             note = use_the_only_reconstruction(proj, config)  # every rank switches alike
             if note and main:
                 click.echo(note, err=True)

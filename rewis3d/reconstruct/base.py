@@ -7,12 +7,11 @@ filtering and progress reporting are shared (see ``pipeline.py``); backends only
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from rewis3d.errors import InputError
+from rewis3d.config import typed_config, validate
 from rewis3d.store import ReconstructionData, Scene
 
 ProgressFn = Callable[[int, int], None]
@@ -47,11 +46,8 @@ class Reconstructor(Protocol):
 
 
 def config_from_options(config_type: type, options: dict[str, Any], backend: str):
-    """Build a backend's config dataclass, refusing unknown option names with the valid ones."""
-    known = {f.name for f in dataclasses.fields(config_type)}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise InputError(
-            f"backend {backend!r} has no option(s) {unknown}; its options are {sorted(known)}"
-        )
-    return config_type(**options)
+    """A backend's options (``-o key=value``) as its config dataclass, through the one config
+    system: unknown names refused with the valid ones, values typed and checked."""
+    if "__pydantic_config__" not in vars(config_type):  # a plugin's plain dataclass
+        typed_config(config_type)
+    return validate(config_type, options, f"backend {backend!r} options")

@@ -12,6 +12,7 @@ from typing import Literal
 
 import numpy as np
 
+from rewis3d.config import typed_config
 from rewis3d.errors import InputError
 from rewis3d.geometry.camera import backproject_depth
 from rewis3d.reconstruct.base import BackendOutput, ProgressFn, config_from_options
@@ -20,6 +21,7 @@ from rewis3d.reconstruct.filtering import voxel_subsample
 from rewis3d.store import ReconstructionData, Scene
 
 
+@typed_config
 @dataclass
 class SensorDepthConfig:
     stride: int = 1  # use every stride-th pixel in v and u

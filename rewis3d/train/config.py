@@ -7,24 +7,31 @@ without changing its shape (released KITTI-360: CMC from epoch 15 of 35, ramp 5 
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
+from annotated_types import Ge, Interval
 
+from rewis3d.config import merged, overrides, to_dict, typed_config, validate
 from rewis3d.errors import InputError
 from rewis3d.registry import Registry
 
 Sampling = Literal["view-aware", "random", "single-view"]
+AtLeast1 = Annotated[int, Ge(1)]
+Share = Annotated[float, Interval(ge=0, le=1)]  # a probability or a fraction of the run
+NonNegative = Annotated[float, Ge(0)]
+Positive = Annotated[float, Ge(1e-9)]
+Size = Annotated[int, Ge(8)]  # pixels of a crop or window
+Factor = Annotated[float, Ge(1e-3)]
 ConfWeighting = Literal["none", "pred", "recon", "dual"]
 Baseline = Literal["none", "ema"]
 
 
+@typed_config
 @dataclass
 class ModelConfig:
     model_2d: str = "segformer-b4"
@@ -32,73 +39,78 @@ class ModelConfig:
     allow_download: bool = False
     model_3d: str = "ptv3-base"  # any registered 3D backbone (`rewis3d train --list-backbones`)
     pretrained_3d: str | None = None  # a Pointcept checkpoint (.pth) or safetensors for it
-    grid_size: float = 0.05
+    grid_size: Annotated[float, Ge(1e-6)] = 0.05
 
 
+@typed_config
 @dataclass
 class DataConfig:
     reconstruction: str = "simulated"
     scenes: list[str] | None = None  # None: every scene with labels
-    batch_size: int = 14
-    crop: tuple[int, int] = (376, 512)  # (H, W)
-    rescale: tuple[float, float] = (0.5, 1.2)
-    aspect: tuple[float, float] = (0.9, 1.1)
-    cutout: int = 90  # px square, student only
-    blur_p: float = 0.5
-    augmix_p: float = 0.5
-    points: int = 120_000
-    image_ratio: float = 0.7
+    batch_size: AtLeast1 = 14
+    crop: tuple[Size, Size] = (376, 512)  # (H, W)
+    rescale: tuple[Factor, Factor] = (0.5, 1.2)
+    aspect: tuple[Factor, Factor] = (0.9, 1.1)
+    cutout: Annotated[int, Ge(0)] = 90  # px square, student only
+    blur_p: Share = 0.5
+    augmix_p: Share = 0.5
+    points: AtLeast1 = 120_000
+    image_ratio: Share = 0.7
     sampling: Sampling = "view-aware"
-    conf_drop: float = 0.1  # per view keep conf >= its percentile 100*conf_drop (released), once
-    eval_window: int = 512  # sliding-window width for wide frames
+    conf_drop: Annotated[float, Interval(ge=0, le=0.99)] = 0.1  # per view keep conf >= its percentile 100*conf_drop (released), once
+    eval_window: Size = 512  # sliding-window width for wide frames
 
 
+@typed_config
 @dataclass
 class MethodConfig:
     baseline: Baseline = "none"  # "ema": 2D Mean Teacher only (the paper's EMA baseline)
     conf: ConfWeighting = "dual"
-    alpha: float = 0.999
-    tau: float = 0.95
-    beta: float = 0.5
-    cmc_start: float = 15 / 35  # fraction of the run
-    cmc_ramp: float = 5 / 35  # fraction of the run
-    lambda_2d: float = 0.075
-    lambda_3d: float = 0.125
+    alpha: Share = 0.999
+    tau: Share = 0.95
+    beta: Share = 0.5
+    cmc_start: Share = 15 / 35  # fraction of the run
+    cmc_ramp: Share = 5 / 35  # fraction of the run
+    lambda_2d: NonNegative = 0.075
+    lambda_3d: NonNegative = 0.125
     no_3d_classes: list[str] = field(default_factory=lambda: ["sky"])
     teacher_train_mode: bool = True  # the released code runs teachers in train mode
 
 
+@typed_config
 @dataclass
 class OptimConfig:
-    epochs: int | None = 35
-    steps: int | None = None
-    lr_2d: float = 3e-5
+    epochs: AtLeast1 | None = 35
+    steps: AtLeast1 | None = None
+    lr_2d: NonNegative = 3e-5
     # Released engines/train.py hands the config's param_dicts (keyword "block", lr 2e-4) to
     # the 2D optimiser too: 2D parameters whose name contains "block" train at this rate, the
     # rest at lr_2d. None: one rate for every 2D parameter.
-    lr_2d_blocks: float | None = 2e-4
-    weight_decay_2d: float = 1e-8
+    lr_2d_blocks: NonNegative | None = 2e-4
+    weight_decay_2d: NonNegative = 1e-8
     poly_power: float = 1.0
-    lr_3d: float = 0.002
-    lr_3d_blocks: float = 0.0002  # attention blocks of PTv3 (released param_dicts)
-    weight_decay_3d: float = 0.005
-    pct_start: float = 0.04
-    div_factor: float = 10.0
-    final_div_factor: float = 100.0
+    lr_3d: NonNegative = 0.002
+    lr_3d_blocks: NonNegative = 0.0002  # attention blocks of PTv3 (released param_dicts)
+    weight_decay_3d: NonNegative = 0.005
+    pct_start: Share = 0.04
+    div_factor: Positive = 10.0
+    final_div_factor: Positive = 100.0
     amp: bool = True  # used on CUDA only
 
 
+@typed_config
 @dataclass
 class RunConfig:
     seed: int = 0
     device: str = "auto"
-    log_every: int = 10
-    eval_every: int = 0  # 0: evaluate at the end only
+    log_every: AtLeast1 = 10
+    eval_every: Annotated[int, Ge(0)] = 0  # 0: evaluate at the end only
     eval_3d_teacher: bool = False  # every evaluation also scores the 3D teacher (per class)
-    checkpoint_every: int = 0  # 0: at the end only
-    threads: int | None = None  # torch CPU threads (None: torch's default); resume uses the same
+    checkpoint_every: Annotated[int, Ge(0)] = 0  # 0: at the end only
+    threads: AtLeast1 | None = None  # torch CPU threads (None: torch's default); resume uses the same
 
 
+@typed_config
 @dataclass
 class TrainConfig:
     preset: str = "custom"
@@ -119,18 +131,11 @@ class TrainConfig:
         return int(round(self.method.cmc_start * total)), int(round(self.method.cmc_ramp * total))
 
     def to_dict(self) -> dict:
-        return _plain(dataclasses.asdict(self))
+        return to_dict(self)
 
     def save(self, path: Path) -> None:
         path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False))
 
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _cpu_quick() -> TrainConfig:
@@ -179,48 +184,22 @@ def preset(name: str) -> TrainConfig:
 
 
 def from_dict(data: dict, base: TrainConfig | None = None, where: str = "config") -> TrainConfig:
-    """``base`` (default: a fresh TrainConfig) with ``data`` applied; unknown keys, wrong
+    """``base`` (default: a fresh TrainConfig) with ``data`` laid over it; unknown keys, wrong
     types and values out of range are refused with the dotted key named."""
-    config = base or TrainConfig()
-    _apply(config, data, where)
-    check_ranges(config, where)
-    return config
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: expected a mapping, got {type(data).__name__}")
+    return validate(TrainConfig, merged(to_dict(base or TrainConfig()), data), where)
 
 
-# (section, key) -> (lowest, highest) allowed, None = open; tuples are checked element-wise.
-RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
-    ("model", "grid_size"): (1e-6, None),
-    ("data", "batch_size"): (1, None), ("data", "crop"): (8, None), ("data", "points"): (1, None),
-    ("data", "cutout"): (0, None), ("data", "blur_p"): (0, 1), ("data", "augmix_p"): (0, 1),
-    ("data", "image_ratio"): (0, 1), ("data", "conf_drop"): (0, 0.99),
-    ("data", "eval_window"): (8, None), ("data", "rescale"): (1e-3, None),
-    ("data", "aspect"): (1e-3, None),
-    ("method", "alpha"): (0, 1), ("method", "tau"): (0, 1), ("method", "beta"): (0, 1),
-    ("method", "cmc_start"): (0, 1), ("method", "cmc_ramp"): (0, 1),
-    ("method", "lambda_2d"): (0, None), ("method", "lambda_3d"): (0, None),
-    ("optim", "epochs"): (1, None), ("optim", "steps"): (1, None),
-    ("optim", "lr_2d"): (0, None), ("optim", "lr_2d_blocks"): (0, None),
-    ("optim", "lr_3d"): (0, None), ("optim", "lr_3d_blocks"): (0, None),
-    ("optim", "weight_decay_2d"): (0, None), ("optim", "weight_decay_3d"): (0, None),
-    ("optim", "pct_start"): (0, 1), ("optim", "div_factor"): (1e-9, None),
-    ("optim", "final_div_factor"): (1e-9, None),
-    ("run", "log_every"): (1, None), ("run", "eval_every"): (0, None),
-    ("run", "checkpoint_every"): (0, None), ("run", "threads"): (1, None),
-}
+def with_overrides(config: TrainConfig, pairs: list[str]) -> TrainConfig:
+    """``config`` with command-line ``section.key=value`` pairs applied (``--set``)."""
+    return from_dict(overrides(pairs), config, "--set")
 
 
-def check_ranges(config: TrainConfig, where: str = "config") -> None:
-    """Refuse values no run can use (a negative batch size, a probability above 1), naming
-    the key, before any data is loaded."""
-    for (section, key), (low, high) in RANGES.items():
-        value = getattr(getattr(config, section), key)
-        for v in value if isinstance(value, tuple | list) else (value,):
-            if v is None:
-                continue
-            if (low is not None and v < low) or (high is not None and v > high):
-                bounds = (f"between {low} and {high}" if low is not None and high is not None
-                          else f">= {low}" if low is not None else f"<= {high}")
-                raise InputError(f"{where}: {section}.{key} must be {bounds}, got {value!r}")
+def check(config: TrainConfig, where: str = "config") -> None:
+    """Refuse a config whose fields were set in code after loading (CLI flags, library
+    callers) with a value no run can use, naming the key, before any data is loaded."""
+    validate(TrainConfig, to_dict(config), where)
 
 
 def load(path: str | Path, base: TrainConfig | None = None) -> TrainConfig:
@@ -238,50 +217,3 @@ def load(path: str | Path, base: TrainConfig | None = None) -> TrainConfig:
     if base is None and isinstance(data.get("preset"), str) and data["preset"] in PRESETS:
         base = preset(data["preset"])
     return from_dict(data, base, str(path))
-
-
-def _apply(obj, data: dict, where: str) -> None:
-    if not isinstance(data, dict):
-        raise InputError(f"{where}: expected a mapping, got {type(data).__name__}")
-    hints = typing.get_type_hints(type(obj))
-    known = {f.name for f in dataclasses.fields(obj)}
-    for key, value in data.items():
-        if key not in known:
-            raise InputError(f"{where}: unknown key {key!r}; known keys: {', '.join(sorted(known))}")
-        current = getattr(obj, key)
-        if dataclasses.is_dataclass(current):
-            _apply(current, value, f"{where}.{key}")
-        else:
-            setattr(obj, key, _coerce(value, hints[key], f"{where}.{key}"))
-
-
-def _coerce(value, hint, where: str):
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for arg in (a for a in args if a is not type(None)):
-            try:
-                return _coerce(value, arg, where)
-            except InputError as exc:
-                errors.append(str(exc))
-        raise InputError(errors[0])
-    if origin is Literal:
-        if value not in args:
-            raise InputError(f"{where}: {value!r} is not one of {', '.join(map(str, args))}")
-        return value
-    if origin in (tuple, list):
-        if not isinstance(value, list | tuple):
-            raise InputError(f"{where}: expected a list, got {value!r}")
-        if origin is tuple and len(args) == 2 and args[1] is not Ellipsis and len(value) != 2:
-            raise InputError(f"{where}: expected 2 values, got {len(value)}")
-        items = [_coerce(v, args[min(i, len(args) - 1)] if origin is tuple else args[0], where)
-                 for i, v in enumerate(value)]
-        return tuple(items) if origin is tuple else items
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if hint in (int, float, str, bool) and (type(value) is not hint):
-        raise InputError(f"{where}: expected {hint.__name__}, got {value!r}")
-    return value

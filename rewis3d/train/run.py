@@ -133,7 +133,7 @@ def run_training(project: Project | str | Path, config: cfg.TrainConfig, run: st
     and :class:`~rewis3d.train.stopping.TrainingStopped`.
     Under ``torchrun`` every rank calls this; rank 0 alone writes the run's files.
     """
-    cfg.check_ranges(config)  # CLI flags and library callers set fields after loading
+    cfg.check(config)  # CLI flags and library callers set fields after loading
     ctx = distributed.init_from_env()
     project = project if isinstance(project, Project) else Project.open(project)
     run = run or default_run_name(config)

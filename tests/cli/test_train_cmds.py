@@ -131,3 +131,20 @@ def test_eval_of_a_rewis3d_run_reports_3d_miou_as_the_final_training_eval(tiny_p
     assert "  class             2D    3D" in out.output
     assert f"3D mIoU {100 * final['miou_3d']:.1f}" in out.output  # the same frames and points
     assert f"2D mIoU {100 * final['miou_2d']:.1f}" in out.output
+
+
+def test_set_changes_any_config_field_and_refuses_bad_ones(tiny_project, tiny_yaml):  # noqa: F811
+    out = run("train", tiny_project, "--preset", "cpu-quick", "--config", tiny_yaml,
+              "--run", "s", "--baseline", "ema", "--set", "optim.steps=2",
+              "--set", "method.lambda_2d=0.3", "--set", "data.crop=[40, 56]")
+    assert out.exit_code == 0, out.output
+    saved = (tiny_project / "runs/s/config.yaml").read_text()
+    assert "steps: 2" in saved and "lambda_2d: 0.3" in saved and "- 40\n  - 56" in saved
+    for pair, message in (
+            ("optim.stpes=2", "--set.optim: unknown key 'stpes'; known keys: amp, div_factor"),
+            ("data.batch_size=0", "--set: data.batch_size must be >= 1, got 0"),
+            ("data.sampling=everywhere", "--set: data.sampling: Input should be 'view-aware'"),
+            ("optim.steps", "--set 'optim.steps': use KEY=VALUE")):
+        out = run("train", tiny_project, "--preset", "cpu-quick", "--run", "bad", "--set", pair)
+        assert out.exit_code == 2 and f"error: {message}" in out.output, out.output
+        assert not (tiny_project / "runs" / "bad").exists()

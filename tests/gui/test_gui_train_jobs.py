@@ -15,6 +15,7 @@ from qtpy.QtCore import QTimer
 
 from rewis3d.jobs import JobManager
 from rewis3d.store import Project
+from rewis3d_gui.training_panel import train_args
 from tests.conftest import REPO
 from tests.jobs.jobs_helpers import gone
 
@@ -265,9 +266,15 @@ def test_the_3d_model_and_its_weights_reach_the_run_config(dock, street_project)
     assert [panel.model_3d.itemText(i) for i in range(panel.model_3d.count())] == \
         available_backbones()
     assert panel.model_3d.currentText() == "ptv3-tiny"  # cpu-quick's
-    assert panel._overrides_file("a") is None  # nothing changed: no YAML
+    assert panel._settings() == {}  # nothing changed: no --set
     panel.model_3d.setCurrentText("ptv3-base")
     panel.weights_3d.setText("/data/pointcept/model_best.pth")
-    overrides = yaml.safe_load(panel._overrides_file("b").read_text())
-    assert overrides["model"] == {"model_3d": "ptv3-base",
-                                  "pretrained_3d": "/data/pointcept/model_best.pth"}
+    args = train_args(street_project, "b", "cpu-quick", None, False, "view-aware", "dual",
+                      panel._settings())
+    assert args[-4:] == ["--set", 'model.model_3d="ptv3-base"',
+                         "--set", 'model.pretrained_3d="/data/pointcept/model_best.pth"']
+    from rewis3d.train.config import preset, with_overrides
+
+    config = with_overrides(preset("cpu-quick"), [a for a in args[-4:] if a != "--set"])
+    assert (config.model.model_3d, config.model.pretrained_3d) == \
+        ("ptv3-base", "/data/pointcept/model_best.pth")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rewis3d.config import typed_config
 from rewis3d.errors import InputError
 from rewis3d.reconstruct.base import BackendOutput, ProgressFn, config_from_options
 from rewis3d.store import ReconstructionData, Scene
@@ -43,6 +44,7 @@ INSTALL = (
 )
 
 
+@typed_config
 @dataclass
 class MapAnythingConfig:
     model: str = "facebook/map-anything-apache"  # or "facebook/map-anything" (CC-BY-NC)

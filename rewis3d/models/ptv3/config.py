@@ -6,10 +6,12 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from rewis3d.config import merged, to_dict, typed_config, validate
 from rewis3d.models.ptv3.serialization import ORDERS
 from rewis3d.registry import Registry
 
 
+@typed_config
 @dataclass(frozen=True)
 class PTv3Config:
     """Architecture of a Point Transformer V3 (defaults: Pointcept semseg PT-v3m1)."""
@@ -96,11 +98,6 @@ PRESETS.register(
 
 
 def preset(name: str, **overrides: Any) -> PTv3Config:
-    """A named preset with fields replaced; unknown field names are refused."""
-    base = PRESETS[name]
-    fields = {f.name for f in dataclasses.fields(PTv3Config)}
-    unknown = set(overrides) - fields
-    if unknown:
-        raise TypeError(f"unknown PTv3Config fields {sorted(unknown)}; known: {sorted(fields)}")
-    tuples = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
-    return dataclasses.replace(base, **tuples)
+    """A named preset with fields replaced (through the one config system: unknown field
+    names, wrong types and inconsistent stage lists are an ``InputError`` naming the field)."""
+    return validate(PTv3Config, merged(to_dict(PRESETS[name]), overrides), f"PTv3 {name!r}")
