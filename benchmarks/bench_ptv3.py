@@ -49,8 +49,8 @@ def room_scene(num_points: int, seed: int = 0):
     face = torch.randint(0, 3, (num_points,), generator=gen)
     far_side = torch.rand(num_points, generator=gen) < 0.5
     coord[torch.arange(num_points), face] = torch.where(far_side, extent[face], 0.0)
-    colour = torch.rand(num_points, 3, generator=gen)
-    return torch.cat([coord, colour], dim=1), coord
+    color = torch.rand(num_points, 3, generator=gen)
+    return torch.cat([coord, color], dim=1), coord
 
 
 def peak_rss_mb() -> float:

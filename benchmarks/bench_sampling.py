@@ -41,9 +41,9 @@ def synthetic_scene(num_points: int, rng: np.random.Generator):
     points = np.empty((per * VIEWS, 3), dtype=np.float32)
     for f in range(VIEWS):
         angle = 2 * np.pi * f / VIEWS
-        centre = np.array([10 * np.cos(angle), 10 * np.sin(angle), 0], dtype=np.float32)
+        center = np.array([10 * np.cos(angle), 10 * np.sin(angle), 0], dtype=np.float32)
         points[f * per : (f + 1) * per] = rng.standard_normal((per, 3), dtype=np.float32)
-        points[f * per : (f + 1) * per] += centre
+        points[f * per : (f + 1) * per] += center
     local = np.arange(per, dtype=np.int32) % (W * H)
     pixel = np.empty((per * VIEWS, 2), dtype=np.int32)
     for f in range(VIEWS):

@@ -23,7 +23,7 @@ def panel(kind: str, seed: int, frame: int = 6) -> Image.Image:
     shown = frames[frame]
     classes = FAMILIES[kind].classes
     palette = np.zeros((256, 3), np.uint8)
-    palette[: len(classes)] = [colour for _, colour in classes]
+    palette[: len(classes)] = [color for _, color in classes]
     labels = simulate_labels({0: shown.gt}, "scribbles", len(classes), seed=seed).labels[0]
     grey = (shown.rgb.mean(axis=2, keepdims=True) * 0.5 + 60).astype(np.uint8).repeat(3, 2)
     thick = ndimage.grey_dilation(np.where(labels == 255, 0, labels.astype(int) + 1), size=3)
@@ -33,8 +33,8 @@ def panel(kind: str, seed: int, frame: int = 6) -> Image.Image:
     image.paste(Image.fromarray(strip), (0, 0))
     draw = ImageDraw.Draw(image)
     x = 4
-    for name, colour in classes:
-        draw.rectangle([x, strip.shape[0] + 6, x + 10, strip.shape[0] + 16], fill=colour)
+    for name, color in classes:
+        draw.rectangle([x, strip.shape[0] + 6, x + 10, strip.shape[0] + 16], fill=color)
         draw.text((x + 14, strip.shape[0] + 5), name, fill="black")
         x += 20 + 7 * len(name)
     return image

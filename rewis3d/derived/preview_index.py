@@ -33,10 +33,10 @@ from rewis3d.geometry.preview_index import (
     pixel_dtype,
 )
 
-PREVIEW_VERSION = 1
+PREVIEW_VERSION = 2  # 2: "centres" renamed "centers"
 PREVIEW_FOLDER = "preview_index"
 ROW_ARRAYS = ("point_voxel", "pixel")
-WHOLE_ARRAYS = ("voxel_frame_ptr", "voxel_frames", "centres")
+WHOLE_ARRAYS = ("voxel_frame_ptr", "voxel_frames", "centers")
 
 
 def preview_index_path(reconstruction) -> Path:

@@ -35,11 +35,11 @@ class PreviewIndex:
     pixel: np.ndarray  # (N, 2) (v, u) (or a lazy row reader)
     voxel_frame_ptr: np.ndarray  # (V+1,) int64
     voxel_frames: np.ndarray  # (P,) int32
-    centres: np.ndarray  # (V, 3) float64
+    centers: np.ndarray  # (V, 3) float64
 
     @property
     def num_voxels(self) -> int:
-        return len(self.centres)
+        return len(self.centers)
 
 
 def pixel_dtype(image_size: tuple[int, int]) -> np.dtype:
@@ -118,7 +118,7 @@ def build_preview_index(points, pixel, frame_ptr, voxel_size: float,
         "voxel_frame_ptr": np.concatenate(
             [[0], np.cumsum(np.bincount(voxel_of_pair, minlength=num_voxels))]).astype(np.int64),
         "voxel_frames": (pairs % max(num_frames, 1)).astype(np.int32),
-        "centres": (sums / np.maximum(counts, 1)).T.copy(),
+        "centers": (sums / np.maximum(counts, 1)).T.copy(),
     }
 
 

@@ -64,8 +64,8 @@ class PropagationPreview:
         self.votes = np.zeros((num_voxels, num_classes), dtype=np.int32)
         self.voxel_label = np.full(num_voxels, IGNORE_INDEX, dtype=np.uint8)
         self.voxel_conf = np.zeros(num_voxels, dtype=np.float32)
-        self._centres = index.centres
-        self._all_voxels = cKDTree(self._centres) if num_voxels else None
+        self._centers = index.centers
+        self._all_voxels = cKDTree(self._centers) if num_voxels else None
         self._lifted: dict[int, np.ndarray] = {}  # frame -> its points' lifted labels
         self.dirty_frames: set[int] = set()
 
@@ -140,7 +140,7 @@ class PropagationPreview:
         """``voxels`` and every voxel whose decision they can change."""
         if self.config.radius <= 0 or not len(voxels):
             return voxels
-        near = self._all_voxels.query_ball_point(self._centres[voxels], self.config.radius)
+        near = self._all_voxels.query_ball_point(self._centers[voxels], self.config.radius)
         return np.unique(np.concatenate([voxels, *map(np.asarray, near)]).astype(np.int64))
 
     def _decide(self, voxels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -152,8 +152,8 @@ class PropagationPreview:
         spread = np.flatnonzero(total == 0)
         voted = np.flatnonzero(self.votes.any(axis=1)) if len(spread) else np.zeros(0, int)
         if self.config.radius > 0 and len(spread) and len(voted):
-            dist, nearest = cKDTree(self._centres[voted]).query(
-                self._centres[voxels[spread]], distance_upper_bound=self.config.radius
+            dist, nearest = cKDTree(self._centers[voted]).query(
+                self._centers[voxels[spread]], distance_upper_bound=self.config.radius
             )
             hit = np.isfinite(dist)
             source = voted[nearest[hit]]

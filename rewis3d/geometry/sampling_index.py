@@ -166,7 +166,7 @@ class _Grid:
             keys[s : s + block] = (ijk[:, 0] * self.dims[1] + ijk[:, 1]) * self.dims[2] + ijk[:, 2]
         return keys
 
-    def centres(self, cells: np.ndarray) -> np.ndarray:
+    def centers(self, cells: np.ndarray) -> np.ndarray:
         return self.lo + (np.stack(np.unravel_index(cells, self.dims), axis=1) + 0.5) * self.cell
 
 
@@ -174,11 +174,11 @@ def _view_regions(grid: _Grid, counts, centroid, radius) -> dict[str, np.ndarray
     """Per view: the occupied cells touching its sphere, their cumulative counts and which lie
     wholly inside it."""
     occupied = np.flatnonzero(counts)
-    centres = grid.centres(occupied)
+    centers = grid.centers(occupied)
     half_diag = 0.5 * np.sqrt(3.0) * grid.cell
     cells, cums, inside = [], [], []
     for f in range(len(radius)):
-        d = np.linalg.norm(centres - centroid[f], axis=1) if np.isfinite(radius[f]) else None
+        d = np.linalg.norm(centers - centroid[f], axis=1) if np.isfinite(radius[f]) else None
         touching = d <= radius[f] + half_diag if d is not None else np.zeros(len(occupied), bool)
         cells.append(occupied[touching])
         cums.append(np.cumsum(counts[cells[-1]]))

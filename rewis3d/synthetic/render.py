@@ -57,15 +57,15 @@ class Renderer:
         facing = np.sum(normals * directions, axis=1) > 0
         normals[facing] *= -1
 
-        colour = np.empty((len(rays), 3), dtype=np.float32)
-        colour[~hit] = self._sky(rays[~hit, 3:])
+        color = np.empty((len(rays), 3), dtype=np.float32)
+        color[~hit] = self._sky(rays[~hit, 3:])
         surface = albedo(points, normals, obj, self.materials, self.seed)
-        colour[hit] = surface * self._light(points, normals)[:, None]
+        color[hit] = surface * self._light(points, normals)[:, None]
         if self.layout.haze_distance:
             haze = 1 - np.exp(-t_hit[hit] / self.layout.haze_distance)
-            colour[hit] = colour[hit] * (1 - haze[:, None]) + _HORIZON * haze[:, None]
-        grain = np.random.default_rng([self.seed, frame_seed]).normal(0, 0.012, colour.shape)
-        rgb = np.clip((colour + grain) * 255 + 0.5, 0, 255).astype(np.uint8).reshape(h, w, 3)
+            color[hit] = color[hit] * (1 - haze[:, None]) + _HORIZON * haze[:, None]
+        grain = np.random.default_rng([self.seed, frame_seed]).normal(0, 0.012, color.shape)
+        rgb = np.clip((color + grain) * 255 + 0.5, 0, 255).astype(np.uint8).reshape(h, w, 3)
 
         depth = np.full(h * w, np.nan, dtype=np.float32)
         depth[hit] = t_hit[hit]
@@ -104,9 +104,9 @@ class Renderer:
         """Gradient from horizon to zenith with soft clouds; indoors it is never seen."""
         unit = directions / np.linalg.norm(directions, axis=1, keepdims=True)
         up = np.clip(unit[:, 2], 0, 1)[:, None]
-        colour = _HORIZON + (_ZENITH - _HORIZON) * np.sqrt(up)
+        color = _HORIZON + (_ZENITH - _HORIZON) * np.sqrt(up)
         plane = unit[:, :2] / np.maximum(unit[:, 2:3], 0.05)
         cloud = fbm(np.concatenate([plane * 1.5, np.zeros((len(plane), 1))], 1), 4,
                     self.seed + 99)
         cloud = np.clip((cloud - 0.45) * 2.5, 0, 1)[:, None] * np.minimum(up * 8, 1)
-        return (colour * (1 - cloud) + 0.93 * cloud).astype(np.float32)
+        return (color * (1 - cloud) + 0.93 * cloud).astype(np.float32)

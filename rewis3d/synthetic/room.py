@@ -59,9 +59,9 @@ def build_room(rng: np.random.Generator, num_frames: int, spacing: float) -> Lay
     angle = rng.uniform(0, 2 * np.pi) + np.arange(num_frames) * spacing / perimeter * 2 * np.pi
     eye = np.stack([radii[0] * np.cos(angle), radii[1] * np.sin(angle),
                     np.full(num_frames, rng.uniform(1.45, 1.7))], axis=1)
-    centre_heading = np.arctan2(eye[:, 0], -eye[:, 1])  # facing the room centre
+    center_heading = np.arctan2(eye[:, 0], -eye[:, 1])  # facing the room centre
     sweep = np.radians(rng.uniform(15, 35)) * np.sin(angle * rng.integers(2, 4) + rng.uniform(0, 6))
-    poses = path_poses(eye, centre_heading + sweep, pitch_deg=-rng.uniform(8, 16))
+    poses = path_poses(eye, center_heading + sweep, pitch_deg=-rng.uniform(8, 16))
 
     lamp = (rng.uniform(-0.5, 0.5), rng.uniform(-0.5, 0.5), height - 0.3)
     light = Light("lamp", lamp, intensity=rng.uniform(1.0, 1.3), ambient=rng.uniform(0.4, 0.5))

@@ -95,13 +95,13 @@ def _buildings(mesh, rng, line, side, start, end):
         depth, height = rng.uniform(8, 15), rng.uniform(5, 26)
         setback = rng.uniform(0, 2.5) if rng.random() < 0.5 else 0.0
         face = line + side * setback
-        colour = _FACADES[rng.integers(0, len(_FACADES))]
+        color = _FACADES[rng.integers(0, len(_FACADES))]
         pattern = str(rng.choice(["bricks", "plain", "noise", "stripes"], p=[.35, .3, .2, .15]))
-        material = Material(pattern, jitter_color(rng, colour), jitter_color(rng, colour, 0.15),
+        material = Material(pattern, jitter_color(rng, color), jitter_color(rng, color, 0.15),
                             scale=float(rng.uniform(0.6, 1.4)))
         building = mesh.new_object(BUILDING, material)
-        centre_x = face + side * depth / 2
-        mesh.add_box(building, (centre_x, y + width / 2, height / 2), (depth, width, height))
+        center_x = face + side * depth / 2
+        mesh.add_box(building, (center_x, y + width / 2, height / 2), (depth, width, height))
         _windows(mesh, rng, face, side, y, width, height)
         y += width + (rng.uniform(2, 8) if rng.random() < 0.3 else 0.0)
 
@@ -129,8 +129,8 @@ def _street_furniture(mesh, rng, x, side, start, end):
                                                          (0.1, 0.2, 0.06), scale=0.3))
             mesh.add_box(hedge, (x + side * 1.0, y, 0.15 + 0.5), (0.8, rng.uniform(3, 8), 1.0))
         else:
-            colour = [(0.25, 0.25, 0.26), (0.15, 0.25, 0.17), (0.5, 0.5, 0.5)][rng.integers(0, 3)]
-            pole = mesh.new_object(POLE, Material("plain", jitter_color(rng, colour, 0.03),
+            color = [(0.25, 0.25, 0.26), (0.15, 0.25, 0.17), (0.5, 0.5, 0.5)][rng.integers(0, 3)]
+            pole = mesh.new_object(POLE, Material("plain", jitter_color(rng, color, 0.03),
                                                   (0.1, 0.1, 0.1)))
             height = rng.uniform(5, 8) if kind == "lamp" else rng.uniform(2.4, 3.2)
             mesh.add_cylinder(pole, (x, y, 0.15), rng.uniform(0.06, 0.11), height, segments=8)

@@ -75,13 +75,13 @@ def test_chunked_build_equals_the_whole_array_method_and_reads_bounded_chunks(bo
                             chunk_rows=SMALL_CHUNKS)
     assert rec.num_points > 5 * SMALL_CHUNKS
     assert max(points.reads + pixel.reads) <= SMALL_CHUNKS
-    ids, centres = whole_array_voxels(np.asarray(rec.points[:]), 0.05)
+    ids, centers = whole_array_voxels(np.asarray(rec.points[:]), 0.05)
     np.testing.assert_array_equal(index.point_voxel, ids)
-    np.testing.assert_array_equal(index.centres, centres)  # bit for bit
+    np.testing.assert_array_equal(index.centers, centers)  # bit for bit
     np.testing.assert_array_equal(index.pixel, np.asarray(rec.pixel[:]))
     assert index.point_voxel.dtype == np.int32 and index.pixel.dtype == np.int16
     frame_of = np.searchsorted(rec.frame_ptr, np.arange(rec.num_points), side="right") - 1
-    for v in (0, len(centres) // 2, len(centres) - 1):
+    for v in (0, len(centers) // 2, len(centers) - 1):
         expect = np.unique(frame_of[ids == v])
         got = index.voxel_frames[index.voxel_frame_ptr[v] : index.voxel_frame_ptr[v + 1]]
         np.testing.assert_array_equal(got, expect)

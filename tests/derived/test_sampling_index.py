@@ -24,10 +24,10 @@ def ring_views(seed: int, ring: float = 12.0) -> dict:
     views = {}
     for f in range(VIEWS):
         a = 2 * np.pi * f / VIEWS
-        centre = ring * np.array([np.cos(a), np.sin(a), 0.0])
+        center = ring * np.array([np.cos(a), np.sin(a), 0.0])
         flat = rng.choice(H * W, PER, replace=False)
         views[f] = {
-            "points": (centre + rng.normal(scale=0.8, size=(PER, 3))).astype(np.float32),
+            "points": (center + rng.normal(scale=0.8, size=(PER, 3))).astype(np.float32),
             "colors": rng.integers(0, 255, (PER, 3), dtype=np.uint8),
             "conf": np.ones(PER, np.float32),
             "pixel": np.stack(np.divmod(np.sort(flat), W), axis=1).astype(np.int32),

@@ -21,8 +21,8 @@ def ring_index():
     views, per = 40, 5000
     pts = np.empty((views * per, 3), np.float32)
     for f in range(views):
-        centre = 4 * np.array([np.cos(f / views * 2 * np.pi), np.sin(f / views * 2 * np.pi), 0])
-        pts[f * per : (f + 1) * per] = centre + rng.normal(scale=0.7, size=(per, 3))
+        center = 4 * np.array([np.cos(f / views * 2 * np.pi), np.sin(f / views * 2 * np.pi), 0])
+        pts[f * per : (f + 1) * per] = center + rng.normal(scale=0.7, size=(per, 3))
     pixel = np.stack(np.divmod(np.tile(np.arange(per), views), 100), axis=1).astype(np.int32)
     return SamplingIndex.build(pts, np.arange(views + 1) * per, pixel)
 

@@ -46,7 +46,7 @@ class KernelMap:
     in_index: list[torch.Tensor]  # per offset, (M_o,) input voxels u
 
     @property
-    def centre(self) -> int:
+    def center(self) -> int:
         return self.kernel_size**3 // 2
 
     def pairs(self) -> Iterator[tuple[int, torch.Tensor, torch.Tensor]]:
@@ -116,7 +116,7 @@ def _build_kernel_map(grid: VoxelGrid, kernel_size: int) -> KernelMap:
         raise ValueError(f"kernel_size must be odd and <= {2 * KEY_MARGIN + 1}")
     keys, num = grid.keys, grid.num_voxels
     volume, radius = kernel_size**3, kernel_size // 2
-    centre = volume // 2
+    center = volume // 2
     if num == 0:
         empty = [keys.new_empty(0)] * volume
         return KernelMap(kernel_size, list(empty), list(empty))
@@ -126,18 +126,18 @@ def _build_kernel_map(grid: VoxelGrid, kernel_size: int) -> KernelMap:
     column_deltas = (columns[:, 0] * size_y + columns[:, 1]) * size_z - radius
     base = keys.unsqueeze(1) + column_deltas.unsqueeze(0)  # (V, columns)
     first = torch.searchsorted(keys, base)
-    half = torch.full((num, centre), -1, dtype=torch.long, device=keys.device)
+    half = torch.full((num, center), -1, dtype=torch.long, device=keys.device)
     column_start = torch.arange(columns.shape[0], device=keys.device) * kernel_size
     for step in range(2 * radius + 1):
         candidate = (first + step).clamp_(max=num - 1)
         dz = keys[candidate] - base
         offset = column_start + dz
-        hit = (dz >= 0) & (dz <= 2 * radius) & (offset < centre) & (first + step < num)
+        hit = (dz >= 0) & (dz <= 2 * radius) & (offset < center) & (first + step < num)
         voxel, column = torch.nonzero(hit, as_tuple=True)
         half[voxel, offset[voxel, column]] = candidate[voxel, column]
     offset, out_index = torch.nonzero(half.t() >= 0, as_tuple=True)  # grouped by offset
     in_index = half[out_index, offset]
-    counts = torch.bincount(offset, minlength=centre).tolist()
+    counts = torch.bincount(offset, minlength=center).tolist()
     outs, ins = torch.split(out_index, counts), torch.split(in_index, counts)
     # offset volume-1-o pairs u -> v wherever o pairs v -> u; index order within an offset
     # does not matter (each output appears once per offset)
@@ -165,7 +165,7 @@ class _SubmanifoldConvFunction(torch.autograd.Function):
         ctx.save_for_backward(feat, weight)
         ctx.kernel_map = kernel_map
         slices = _weight_slices(weight.to(feat.dtype))
-        out = feat @ slices[kernel_map.centre]
+        out = feat @ slices[kernel_map.center]
         for o, out_index, in_index in kernel_map.pairs():
             out.index_add_(0, out_index, feat.index_select(0, in_index) @ slices[o])
         return out
@@ -176,12 +176,12 @@ class _SubmanifoldConvFunction(torch.autograd.Function):
         kernel_map = ctx.kernel_map
         slices = _weight_slices(weight.to(feat.dtype))
         grad_out = grad_out.to(feat.dtype)
-        centre = kernel_map.centre
+        center = kernel_map.center
         want_feat, want_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
-        grad_feat = grad_out @ slices[centre].t() if want_feat else None
+        grad_feat = grad_out @ slices[center].t() if want_feat else None
         grad_slices = torch.zeros_like(slices) if want_weight else None
         if want_weight:
-            grad_slices[centre] = feat.t() @ grad_out
+            grad_slices[center] = feat.t() @ grad_out
         for o, out_index, in_index in kernel_map.pairs():
             grad_rows = grad_out.index_select(0, out_index)
             if want_feat:

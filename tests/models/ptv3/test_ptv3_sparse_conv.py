@@ -107,7 +107,7 @@ def test_kernel_map_pairs_equal_a_brute_force_lookup(kernel_size):
     kernel_map = grid.kernel_map(kernel_size)
     for o, offset in enumerate(kernel_offsets(kernel_size).tolist()):
         expected = set()
-        if o != kernel_map.centre:
+        if o != kernel_map.center:
             for (b, x, y, z), v in voxel_of.items():
                 u = voxel_of.get((b, x + offset[0], y + offset[1], z + offset[2]))
                 if u is not None:
