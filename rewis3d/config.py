@@ -88,8 +88,8 @@ def _describe(error: dict, config_type: type, where: str) -> str:
     if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         section = ".".join(loc[:-1])
         known = _known_keys(config_type, loc[:-1])
-        return (f"{where}{'.' + section if section else ''}: unknown key {loc[-1]!r}; "
-                f"known keys: {', '.join(known)}")
+        return (f"{where}: unknown key {dotted!r}; known keys"
+                f"{' of ' + section if section else ''}: {', '.join(known)}")
     ctx = error.get("ctx") or {}
     bounds = {"greater_than_equal": f">= {ctx.get('ge', 0):g}",
               "greater_than": f"> {ctx.get('gt', 0):g}",

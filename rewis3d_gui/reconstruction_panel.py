@@ -19,12 +19,14 @@ from qtpy.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSlider,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from rewis3d_gui.background import run_in_background
 from rewis3d_gui.cloud_layer import COLOR_MODES, CONF_COLORMAP, CloudView
+from rewis3d_gui.config_form import ConfigForm
 from rewis3d_gui.session import Session
 
 SLIDER_STEPS = 100
@@ -47,6 +49,16 @@ class ReconstructionPanel(QWidget):
         self.backend = QComboBox()
         self.backend.addItems(registry.RECONSTRUCTORS.names())
         self.backend.setCurrentText("sensor-depth")
+        self.options: ConfigForm | None = None  # the backend's options, generated from its type
+        self.options_box = QVBoxLayout()
+        self.options_box.setContentsMargins(0, 0, 0, 0)
+        self.options_toggle = QToolButton()
+        self.options_toggle.setText("Backend options")
+        self.options_toggle.setCheckable(True)
+        self.options_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.options_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.options_toggle.toggled.connect(self._show_options)
+        self.backend.currentTextChanged.connect(self._build_options)
         self.backend_hint = QLabel("")  # what to use (or install) for a scene without depth
         self.backend_hint.setWordWrap(True)
         self.backend_hint.setVisible(False)
@@ -92,6 +104,8 @@ class ReconstructionPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<b>Reconstruction</b>"))
         layout.addLayout(form)
+        layout.addWidget(self.options_toggle)
+        layout.addLayout(self.options_box)
         layout.addWidget(self.backend_hint)
         layout.addWidget(self.run_button)
         layout.addWidget(self.progress)
@@ -105,6 +119,7 @@ class ReconstructionPanel(QWidget):
         session.classes_changed.connect(self._on_classes_changed)
         session.stroke_saved.connect(self._on_stroke)
         session.propagation_changed.connect(self._on_propagation)
+        self._build_options(self.backend.currentText())
         self._on_scene_changed()
 
     # -- running a backend -----------------------------------------------------------------
@@ -119,14 +134,55 @@ class ReconstructionPanel(QWidget):
             show_warning("Open a scene (and install a reconstruction backend) first.")
             return None
 
+        options = None
+        with self.session.user_errors(f"reconstruct with {backend}"):
+            options = self._checked_options(backend)
+        if options is None:
+            return None
+
         def job(progress):
-            return reconstruct_scene(scene, backend, progress=progress).name
+            return reconstruct_scene(scene, backend, options=options, progress=progress).name
 
         self.run_button.setEnabled(False)
         self.worker = run_in_background(job, self.progress, f"reconstruct with {backend}",
                                         self.choose)
         self.worker.finished.connect(lambda: self.run_button.setEnabled(True))
         return self.worker
+
+    def _checked_options(self, backend: str) -> dict | None:
+        """The options changed in the form, refused (None, with the error shown) when the
+        backend would refuse them."""
+        from rewis3d.reconstruct import create_reconstructor
+
+        options = self.options.changed() if self.options is not None else {}
+        create_reconstructor(backend, **options)  # validates; building a backend loads nothing
+        return options
+
+    def _build_options(self, backend: str) -> None:
+        """A form of ``backend``'s options dataclass (none for a backend without one)."""
+        from rewis3d.reconstruct.registry import options_type
+
+        if self.options is not None:
+            self.options_box.removeWidget(self.options.native)
+            self.options.native.deleteLater()
+            self.options = None
+        try:
+            kind = options_type(backend) if backend else None
+        except Exception:  # noqa: BLE001 - a broken plugin: no form; running it says why
+            kind = None
+        self.options_toggle.setEnabled(kind is not None)
+        if kind is None:
+            return
+        self.options = ConfigForm(kind)
+        self.options.show(kind())
+        self.options.native.setVisible(self.options_toggle.isChecked())
+        self.options_box.addWidget(self.options.native)
+
+    def _show_options(self, shown: bool) -> None:
+        self.options_toggle.setArrowType(Qt.ArrowType.DownArrow if shown
+                                         else Qt.ArrowType.RightArrow)
+        if self.options is not None:
+            self.options.native.setVisible(shown)
 
     # -- which reconstruction --------------------------------------------------------------
     def _on_scene_changed(self) -> None:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from qtpy.QtCore import QTimer
+from qtpy.QtCore import Qt, QTimer
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,16 +28,26 @@ from qtpy.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from rewis3d.train.config import TrainConfig
+from rewis3d_gui.config_form import ConfigForm
 from rewis3d_gui.plots import LinePlot
 from rewis3d_gui.session import Session
 
 POLL_MS = 250
 LOSS_TERMS = ("loss", "sup_2d", "cons_2d", "cmc_2d", "sup_3d", "cons_3d", "cmc_3d")
 Step = tuple[str, list[str]]  # (what it does in words, command arguments)
+
+
+# Config fields with their own control above (or set by the panel): the "All settings" form
+# shows every other one.
+KNOBS = ("preset", "model.model_3d", "model.pretrained_3d", "model.allow_download",
+         "data.scenes", "data.reconstruction", "data.sampling", "method.baseline", "method.conf",
+         "method.lambda_2d", "method.lambda_3d", "optim.steps", "run.threads")
 
 
 def train_args(project: Path, run: str, preset: str, steps: int | None, baseline: bool,
@@ -121,6 +131,16 @@ class TrainingPanel(QWidget):
                                  "branch and its cross-modal consistency")
         self.run_name = QLineEdit()
         self.run_name.setPlaceholderText("run name, e.g. rewis3d-1")
+        self.advanced = ConfigForm(TrainConfig, skip=KNOBS)  # every other config field
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setText("All settings")
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_toggle.setToolTip("Every other field of the training config (generated "
+                                        "from it; changed ones are passed as --set KEY=VALUE)")
+        self.advanced_toggle.toggled.connect(self._show_advanced)
+        self.advanced.native.setVisible(False)
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow docks
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -168,6 +188,8 @@ class TrainingPanel(QWidget):
         heading.setWordWrap(True)  # a narrow dock wraps it instead of scrolling sideways
         layout.addWidget(heading)
         layout.addLayout(form)
+        layout.addWidget(self.advanced_toggle)
+        layout.addWidget(self.advanced.native)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
@@ -178,11 +200,17 @@ class TrainingPanel(QWidget):
         self._load_preset_defaults(self.preset.currentText())
         self._set_running(False)
 
+    def _show_advanced(self, shown: bool) -> None:
+        self.advanced.native.setVisible(shown)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown
+                                          else Qt.ArrowType.RightArrow)
+
     def _load_preset_defaults(self, name: str) -> None:
-        """Show the preset's own CMC weights, so an untouched box means 'as the preset'."""
+        """Show the preset's own values, so an untouched box means 'as the preset'."""
         from rewis3d.train.config import preset
 
         config = preset(name)
+        self.advanced.show(config)
         self.model_3d.setCurrentText(config.model.model_3d)
         self.lambda_2d.setValue(config.method.lambda_2d)
         self.lambda_3d.setValue(config.method.lambda_3d)
@@ -304,7 +332,7 @@ class TrainingPanel(QWidget):
     def _settings(self) -> dict[str, object]:
         """What the CLI has no flag for (CMC weights, the reconstruction, the 3D model and its
         weights), where changed from the preset: dotted config key -> value."""
-        from rewis3d.train.config import preset
+        from rewis3d.train.config import preset, with_overrides
 
         config = preset(self.preset.currentText())
         settings: dict[str, object] = {}
@@ -318,6 +346,9 @@ class TrainingPanel(QWidget):
             settings["model.model_3d"] = self.model_3d.currentText()
         if weights := self.weights_3d.text().strip():
             settings["model.pretrained_3d"] = str(Path(weights).expanduser())
+        settings.update(self.advanced.changed())
+        # refused here, naming the field, rather than by the job a moment later
+        with_overrides(config, [f"{k}={json.dumps(v)}" for k, v in settings.items()])
         return settings
 
     # -- following -------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def test_mappings_become_typed_configs_with_yaml_friendly_coercion():
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"inner": {"szie": 3}}, "f.yaml.inner: unknown key 'szie'; known keys: crop, mode, share, size"),
+    ({"inner": {"szie": 3}}, "f.yaml: unknown key 'inner.szie'; known keys of inner: crop, mode, share, size"),
     ({"inner": {"size": 0}}, "f.yaml: inner.size must be >= 1, got 0"),
     ({"inner": {"share": 1.5}}, "f.yaml: inner.share must be <= 1, got 1.5"),
     ({"inner": {"mode": "c"}}, "f.yaml: inner.mode: Input should be 'a' or 'b', got 'c'"),

@@ -35,10 +35,11 @@ print("GUI:" + ",".join(bad))
 
 
 def test_no_module_of_the_library_imports_itself_back():
-    """No import cycle between any two modules (function-level imports included)."""
+    """No import cycle between any two modules (function-level imports included; imports for
+    type checking only are not run, so they do not count)."""
     import grimp
 
-    graph = grimp.build_graph("rewis3d")
+    graph = grimp.build_graph("rewis3d", exclude_type_checking_imports=True)  # not run
     cycles = sorted(
         (importer, imported)
         for importer in graph.modules

@@ -60,6 +60,7 @@ class SensorDepthReconstructor:
 
     name = "sensor-depth"
     drop_low_conf_by_default = False
+    options_type = SensorDepthConfig  # what `-o key=value` (and the 3D tab's form) can set
 
     def __init__(self, **options):
         self.config = config_from_options(SensorDepthConfig, options, self.name)

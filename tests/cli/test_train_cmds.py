@@ -141,7 +141,7 @@ def test_set_changes_any_config_field_and_refuses_bad_ones(tiny_project, tiny_ya
     saved = (tiny_project / "runs/s/config.yaml").read_text()
     assert "steps: 2" in saved and "lambda_2d: 0.3" in saved and "- 40\n  - 56" in saved
     for pair, message in (
-            ("optim.stpes=2", "--set.optim: unknown key 'stpes'; known keys: amp, div_factor"),
+            ("optim.stpes=2", "--set: unknown key 'optim.stpes'; known keys of optim: amp, div_factor"),
             ("data.batch_size=0", "--set: data.batch_size must be >= 1, got 0"),
             ("data.sampling=everywhere", "--set: data.sampling: Input should be 'view-aware'"),
             ("optim.steps", "--set 'optim.steps': use KEY=VALUE")):

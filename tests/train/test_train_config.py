@@ -27,7 +27,7 @@ def test_unknown_preset_lists_them():
 def test_unknown_key_and_wrong_type(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("method:\n  lamda_2d: 0.1\n")
-    with pytest.raises(InputError, match="unknown key 'lamda_2d'.*lambda_2d"):
+    with pytest.raises(InputError, match="unknown key 'method.lamda_2d'; known keys of method: .*lambda_2d"):
         cfg.load(bad)
     bad.write_text("optim:\n  steps: many\n")
     with pytest.raises(InputError, match="optim.steps"):

@@ -68,6 +68,7 @@ class MapAnythingConfig:
 class MapAnythingReconstructor:
     name = "mapanything"
     drop_low_conf_by_default = True  # the released code drops each view's lowest 10 % conf
+    options_type = MapAnythingConfig  # what `-o key=value` (and the 3D tab's form) can set
 
     def __init__(self, **options):
         self.config = config_from_options(MapAnythingConfig, options, self.name)
