@@ -47,16 +47,13 @@ def _stopped_message(stopped, stop, project: Path) -> str:
 
 
 def _list_backbones(ctx: click.Context) -> None:
-    from rewis3d.models.backbones3d import (
-        ENTRY_POINT_GROUP,
-        available_backbones,
-        built_in_backbones,
-    )
+    from rewis3d.models.backbones3d import BACKBONES, ENTRY_POINT_GROUP
 
-    for name in available_backbones():
-        click.echo(f"{name}  ({'built in' if name in built_in_backbones() else 'plugin'})")
+    for name in BACKBONES.names():
+        click.echo(f"{name}  ({'built in' if name in BACKBONES.built_in() else 'plugin'})")
     click.echo(f"plugins register in the entry-point group {ENTRY_POINT_GROUP!r}; set "
-               "model.model_3d in a --config YAML, and model.pretrained_3d for weights")
+               "model.model_3d (--set model.model_3d=NAME or a --config YAML), and "
+               "model.pretrained_3d for weights")
     ctx.exit(0)
 
 

@@ -37,7 +37,7 @@ class FakeEntryPoint:
 
 @pytest.fixture
 def plugin(monkeypatch):
-    monkeypatch.setattr(backbones3d, "_plugin_entry_points",
+    monkeypatch.setattr(backbones3d.BACKBONES, "plugins",
                         lambda: {"mlp-plugin": FakeEntryPoint()})
 
 
