@@ -40,7 +40,7 @@ from rewis3d.io.label_maps import (
     read_label_png,
 )
 from rewis3d.store import IGNORE_INDEX, Project, Scene
-from rewis3d.store.atomic import staged_directory, staging_name
+from rewis3d.store.atomic import staging_name, write_aside
 
 TARGETS = ("gt", "annotations")
 ON_EXISTING = ("refuse", "replace", "merge")
@@ -173,7 +173,8 @@ def _write_gt(project, scene: Scene, pairs, keys, lut, on_existing, report) -> i
     h, w = scene.image_size
     files = dict(pairs)
     pixels = 0
-    with staged_directory(scene.path / "frames" / "gt", project.staging, overwrite=True) as stage:
+    with write_aside(scene.path / "frames" / "gt", directory=True, staging_root=project.staging,
+                     overwrite=True) as stage:
         gt = zarr.create_array(store=str(stage), shape=(scene.num_frames, h, w), dtype="uint8",
                                chunks=(1, h, w), fill_value=IGNORE_INDEX)
         for frame in range(scene.num_frames):

@@ -134,11 +134,6 @@ def remove_directory(path: Path, staging_root: Path) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
-def staged_directory(final: Path, staging_root: Path, overwrite: bool):
-    """A folder written aside in the project's staging area (see ``write_aside``)."""
-    return write_aside(final, directory=True, staging_root=staging_root, overwrite=overwrite)
-
-
 def clean_staging(staging_root: Path) -> None:
     """Remove leftovers of writes that a crash interrupted (never visible to readers).
 

@@ -16,7 +16,7 @@ from rewis3d.errors import (
     StoreValidationError,
 )
 from rewis3d.store.annotations import Annotations
-from rewis3d.store.atomic import clean_staging, remove_directory, staged_directory
+from rewis3d.store.atomic import clean_staging, remove_directory, write_aside
 from rewis3d.store.classes import (
     IGNORE_INDEX,
     ClassInfo,
@@ -52,7 +52,8 @@ class Project:
             raise StoreError(f"{path} is already a Rewis3d project; open it instead")
         parsed = _parse_class_specs(classes)
         path.mkdir(parents=True, exist_ok=True)
-        with staged_directory(path / STORE_NAME, path / ".staging", overwrite=False) as stage:
+        with write_aside(path / STORE_NAME, directory=True, staging_root=path / ".staging",
+                         overwrite=False) as stage:
             root = zarr.open_group(str(stage), mode="w")
             root.attrs.update({
                 "rewis3d": {"schema_version": SCHEMA_VERSION},
@@ -184,7 +185,8 @@ class Project:
                 f"scene {name!r} exists in {self.path}; pass --overwrite to replace it "
                 "(its annotations, reconstructions and predictions go with it)"
             )
-        with staged_directory(final, self.staging, overwrite) as stage:
+        with write_aside(final, directory=True, staging_root=self.staging,
+                         overwrite=overwrite) as stage:
             group = zarr.open_group(str(stage), mode="w")
             writer = FrameWriter(stage, self.num_classes)
             yield writer

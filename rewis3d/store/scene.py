@@ -12,7 +12,7 @@ import zarr
 
 from rewis3d.errors import StoreError, StoreValidationError
 from rewis3d.store.annotations import Annotations
-from rewis3d.store.atomic import remove_directory, staged_directory
+from rewis3d.store.atomic import remove_directory, write_aside
 from rewis3d.store.predictions import Predictions, PredictionWriter
 from rewis3d.store.reconstruction import (
     Reconstruction,
@@ -123,7 +123,8 @@ class Scene:
         data.validate(self.num_frames, self.image_size, where)
         final = self.path / "reconstructions" / name
         self._refuse_existing(final, overwrite, where)
-        with staged_directory(final, self._staging, overwrite) as stage:
+        with write_aside(final, directory=True, staging_root=self._staging,
+                         overwrite=overwrite) as stage:
             write_reconstruction_arrays(stage, data, attrs)
         return Reconstruction(final, self.num_frames)
 
@@ -143,7 +144,8 @@ class Scene:
         """Write predictions frame by frame; they replace the run's old ones only on success."""
         check_name(run, "run")
         final = self.path / "predictions" / run
-        with staged_directory(final, self._staging, overwrite=True) as stage:
+        with write_aside(final, directory=True, staging_root=self._staging,
+                         overwrite=True) as stage:
             yield PredictionWriter(stage, self.num_frames, self.image_size, self._num_classes())
 
     def delete(self, kind: str, name: str) -> None:

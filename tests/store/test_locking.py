@@ -61,7 +61,7 @@ def test_lock_file_is_not_a_staging_leftover(tmp_path):
     final = tmp_path / "sampling_index"
     with build_lock(final):
         assert lock_path(final).is_file()
-    assert not list(tmp_path.glob(f".{final.name}.*"))  # write_group_aside's cleanup glob
+    assert not list(tmp_path.glob(f".{final.name}.*"))  # write_group's staging leftovers (clean_staged_siblings)
 
 
 def test_unwritable_location_runs_unlocked(tmp_path):
