@@ -16,10 +16,10 @@ def main() -> None:
     dock.project_panel.open_project(project)
     dock.tabs.setCurrentIndex([dock.tabs.tabText(i) for i in range(dock.tabs.count())].index("Train"))
     panel = dock.training_panel
-    panel.advanced_toggle.setChecked(True)
-    panel.advanced.widgets["data.crop"].value = "[64, 96]"  # a changed field
+    panel.settings.advanced_toggle.setChecked(True)
+    panel.settings.advanced.widgets["data.crop"].value = "[64, 96]"  # a changed field
     scroll = dock.tabs.currentWidget()
-    scroll.ensureWidgetVisible(panel.advanced.widgets["data.crop"].native)
+    scroll.ensureWidgetVisible(panel.settings.advanced.widgets["data.crop"].native)
     shot("train_all_settings")
     dock.tabs.setCurrentIndex([dock.tabs.tabText(i) for i in range(dock.tabs.count())].index("3D"))
     dock.reconstruction_panel.options_toggle.setChecked(True)

@@ -88,7 +88,7 @@ def main() -> None:
     panel = dock.training_panel
     panel.job_command = [sys.executable, str(Path(__file__).resolve()), "--worker"]
     dock.show_panel(panel)
-    panel.steps.setValue(300)
+    panel.settings.steps.setValue(300)
     panel.run_name.setText("rewis3d-1")
     panel.start()
     while panel.progress.value() < 170:

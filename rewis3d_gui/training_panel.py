@@ -9,16 +9,12 @@ viewer is found again when the project is reopened. This panel only renders the 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from qtpy.QtCore import Qt, QTimer
+from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QLabel,
@@ -27,40 +23,17 @@ from qtpy.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
-    QSpinBox,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from rewis3d.train.config import TrainConfig
-from rewis3d_gui.config_form import ConfigForm
 from rewis3d_gui.plots import LinePlot
 from rewis3d_gui.session import Session
+from rewis3d_gui.training_settings import TrainingSettings
 
 POLL_MS = 250
 LOSS_TERMS = ("loss", "sup_2d", "cons_2d", "cmc_2d", "sup_3d", "cons_3d", "cmc_3d")
 Step = tuple[str, list[str]]  # (what it does in words, command arguments)
-
-
-# Config fields with their own control above (or set by the panel): the "All settings" form
-# shows every other one.
-KNOBS = ("preset", "model.model_3d", "model.pretrained_3d", "model.allow_download",
-         "data.scenes", "data.reconstruction", "data.sampling", "method.baseline", "method.conf",
-         "method.lambda_2d", "method.lambda_3d", "optim.steps", "run.threads")
-
-
-def train_args(project: Path, run: str, preset: str, steps: int | None, baseline: bool,
-               sampling: str, conf: str, settings: dict[str, object] | None = None) -> list[str]:
-    """The ``rewis3d train`` arguments of the panel's settings (``settings``: dotted config
-    keys the CLI has no flag for, passed as ``--set KEY=VALUE``)."""
-    args = ["train", str(project), "--preset", preset, "--run", run, "--sampling", sampling,
-            "--conf", conf, "--baseline", "ema" if baseline else "none"]
-    if steps:
-        args += ["--steps", str(steps)]
-    for key, value in (settings or {}).items():
-        args += ["--set", f"{key}={json.dumps(value)}"]  # JSON is YAML: strings stay strings
-    return args
 
 
 def predict_args(project: Path, run: str) -> list[str]:
@@ -101,62 +74,13 @@ class TrainingPanel(QWidget):
             self.reattach()
 
     def _build_widgets(self) -> None:
-        from rewis3d.train.config import PRESETS
-
-        self.preset = QComboBox()
-        self.preset.addItems(list(PRESETS))
-        self.preset.currentTextChanged.connect(self._load_preset_defaults)
-        self.steps = QSpinBox()
-        self.steps.setRange(0, 1_000_000)
-        self.steps.setSpecialValueText("preset")
-        self.lambda_2d, self.lambda_3d = QDoubleSpinBox(), QDoubleSpinBox()
-        for box in (self.lambda_2d, self.lambda_3d):
-            box.setRange(0.0, 10.0)
-            box.setDecimals(3)
-            box.setSingleStep(0.025)
-        self.conf = QComboBox()
-        self.conf.addItems(["dual", "pred", "recon", "none"])
-        self.sampling = QComboBox()
-        self.sampling.addItems(["view-aware", "random"])
-        from rewis3d.models.backbones3d import available_backbones
-
-        self.model_3d = QComboBox()  # built-in PTv3 presets and installed plugin backbones
-        self.model_3d.addItems(available_backbones())
-        self.weights_3d = QLineEdit()
-        self.weights_3d.setPlaceholderText("none (random init)")
-        self.weights_3d.setToolTip("A Pointcept checkpoint (model_best.pth) or safetensors file "
-                                   "to start the 3D network from (model.pretrained_3d)")
-        self.baseline = QCheckBox("EMA baseline (2D only)")
-        self.baseline.setToolTip("The paper's baseline: the same 2D Mean Teacher without the 3D "
-                                 "branch and its cross-modal consistency")
+        self.settings = TrainingSettings()
         self.run_name = QLineEdit()
         self.run_name.setPlaceholderText("run name, e.g. rewis3d-1")
-        self.advanced = ConfigForm(TrainConfig, skip=KNOBS)  # every other config field
-        self.advanced_toggle = QToolButton()
-        self.advanced_toggle.setText("All settings")
-        self.advanced_toggle.setCheckable(True)
-        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.advanced_toggle.setToolTip("Every other field of the training config (generated "
-                                        "from it; changed ones are passed as --set KEY=VALUE)")
-        self.advanced_toggle.toggled.connect(self._show_advanced)
-        self.advanced.native.setVisible(False)
-        form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow docks
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for field in (self.steps, self.lambda_2d, self.lambda_3d, self.conf, self.sampling,
-                      self.weights_3d, self.run_name):  # fill the row: texts are not cut
-            field.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        form.addRow("Preset", self.preset)
-        form.addRow("Steps", self.steps)
-        form.addRow("CMC weight 3D→2D", self.lambda_2d)
-        form.addRow("CMC weight 2D→3D", self.lambda_3d)
-        form.addRow("Confidence", self.conf)
-        form.addRow("Sampling", self.sampling)
-        form.addRow("3D model", self.model_3d)
-        form.addRow("3D weights", self.weights_3d)
-        form.addRow("", self.baseline)
-        form.addRow("Run", self.run_name)
+        self.run_name.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        run_row = QFormLayout()
+        run_row.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        run_row.addRow("Run", self.run_name)
         self.start_button = QPushButton("Start training")
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel")
@@ -187,9 +111,8 @@ class TrainingPanel(QWidget):
                          "close napari)")
         heading.setWordWrap(True)  # a narrow dock wraps it instead of scrolling sideways
         layout.addWidget(heading)
-        layout.addLayout(form)
-        layout.addWidget(self.advanced_toggle)
-        layout.addWidget(self.advanced.native)
+        layout.addWidget(self.settings)
+        layout.addLayout(run_row)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
@@ -197,28 +120,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.miou_plot)
         layout.addWidget(self.log_tail)
         layout.addStretch(1)
-        self._load_preset_defaults(self.preset.currentText())
         self._set_running(False)
-
-    def _show_advanced(self, shown: bool) -> None:
-        self.advanced.native.setVisible(shown)
-        self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown
-                                          else Qt.ArrowType.RightArrow)
-
-    def _load_preset_defaults(self, name: str) -> None:
-        """Show the preset's own values, so an untouched box means 'as the preset'."""
-        from rewis3d.train.config import preset
-
-        config = preset(name)
-        self.advanced.show(config)
-        self.model_3d.setCurrentText(config.model.model_3d)
-        self.lambda_2d.setValue(config.method.lambda_2d)
-        self.lambda_3d.setValue(config.method.lambda_3d)
-        length = (f"{config.optim.steps} steps" if config.optim.steps
-                  else f"{config.optim.epochs} epochs")
-        self.steps.setSpecialValueText(f"preset ({length})")
-        text = self.steps.fontMetrics().horizontalAdvance(self.steps.specialValueText())
-        self.steps.setMinimumWidth(text + 110)  # napari's +/- buttons and frame: text stays whole
 
     # -- starting --------------------------------------------------------------------------
     def _manager(self):
@@ -246,10 +148,7 @@ class TrainingPanel(QWidget):
             run = self.run_name.text().strip() or time.strftime("run-%Y%m%d-%H%M%S")
             self.run_name.setText(run)
             self._check_trainable()
-            args = train_args(project.path, run, self.preset.currentText(),
-                              self.steps.value() or None, self.baseline.isChecked(),
-                              self.sampling.currentText(), self.conf.currentText(),
-                              self._settings())
+            args = self.settings.args(project.path, run, self.session.reconstruction_name)
             self.start_chain(run, [("training", args),
                                    ("predicting", predict_args(project.path, run))])
             return True
@@ -309,15 +208,11 @@ class TrainingPanel(QWidget):
                 (f"exporting the 2D weights of {run}",
                  ["export", str(project.path), str(weights), "--run", run, "--overwrite"]),
                 ("training", ["train", str(project.path), "--config", str(config),
-                              "--run", new_run, *self._steps_args()]),
+                              "--run", new_run, *self.settings.steps_args()]),
                 ("predicting", predict_args(project.path, new_run)),
             ])
             return True
         return False
-
-    def _steps_args(self) -> list[str]:
-        """The Steps box, when it is not 'preset' (0)."""
-        return ["--steps", str(self.steps.value())] if self.steps.value() else []
 
     def _check_trainable(self) -> None:
         """Say what to do before starting a job that would fail at once."""
@@ -325,31 +220,9 @@ class TrainingPanel(QWidget):
         scenes = [project.scene(name) for name in project.scene_names()]
         if not any(scene.annotations.labelled_frames() for scene in scenes):
             raise _input("no frame has labels yet: draw some in the Label tab first")
-        if not self.baseline.isChecked() and not any(s.reconstruction_names() for s in scenes):
+        if not self.settings.baseline.isChecked() and not any(s.reconstruction_names() for s in scenes):
             raise _input("Rewis3d trains through a 3D reconstruction and there is none: run one "
                          "in the 3D tab first (or tick 'EMA baseline' to train 2D only)")
-
-    def _settings(self) -> dict[str, object]:
-        """What the CLI has no flag for (CMC weights, the reconstruction, the 3D model and its
-        weights), where changed from the preset: dotted config key -> value."""
-        from rewis3d.train.config import preset, with_overrides
-
-        config = preset(self.preset.currentText())
-        settings: dict[str, object] = {}
-        for key, box in (("lambda_2d", self.lambda_2d), ("lambda_3d", self.lambda_3d)):
-            if abs(box.value() - getattr(config.method, key)) > 1e-9:
-                settings[f"method.{key}"] = round(box.value(), 6)
-        recon = self.session.reconstruction_name
-        if recon and recon != config.data.reconstruction:
-            settings["data.reconstruction"] = recon
-        if self.model_3d.currentText() != config.model.model_3d:
-            settings["model.model_3d"] = self.model_3d.currentText()
-        if weights := self.weights_3d.text().strip():
-            settings["model.pretrained_3d"] = str(Path(weights).expanduser())
-        settings.update(self.advanced.changed())
-        # refused here, naming the field, rather than by the job a moment later
-        with_overrides(config, [f"{k}={json.dumps(v)}" for k, v in settings.items()])
-        return settings
 
     # -- following -------------------------------------------------------------------------
     def reattach(self) -> None:

@@ -239,8 +239,11 @@ class JobManager:
                           self.grace_s if grace_s is None else grace_s)
         self._reap()
         after = load_record(run_dir)
-        if after is not None and after.status not in TERMINAL:
-            # The supervisor was SIGKILLed before it could write; nobody else writes now.
+        same_job = after is not None and (after.pid, after.created_at) == (record.pid,
+                                                                         record.created_at)
+        if same_job and after.status not in TERMINAL:
+            # The supervisor was SIGKILLed before it could write; nobody else writes now. (A
+            # record of another job means the run was started again meanwhile: leave it.)
             after.status, after.reason, after.ended_at = CANCELLED, "cancelled", time.time()
             after.save(run_dir)
         return self.status(run)

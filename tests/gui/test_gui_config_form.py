@@ -10,7 +10,7 @@ import pytest
 
 from rewis3d.train.config import TrainConfig
 from rewis3d_gui.config_form import ConfigForm
-from rewis3d_gui.training_panel import KNOBS, train_args
+from rewis3d_gui.training_settings import KNOBS, train_args
 
 pytestmark = pytest.mark.gui
 
@@ -26,7 +26,7 @@ def _all_fields(config_type, prefix=""):
 
 def test_every_config_field_without_a_control_has_a_widget(dock, street_project):
     dock.project_panel.open_project(street_project)
-    form = dock.training_panel.advanced
+    form = dock.training_panel.settings.advanced
     assert sorted(form.widgets) == sorted(k for k in _all_fields(TrainConfig) if k not in KNOBS)
     assert form.changed() == {}  # the preset as shown
     assert form.widgets["data.batch_size"].min == 1  # limits from the type
@@ -37,19 +37,19 @@ def test_every_config_field_without_a_control_has_a_widget(dock, street_project)
 def test_changed_fields_become_set_pairs_and_bad_ones_are_refused(dock, street_project):
     panel = dock.training_panel
     dock.project_panel.open_project(street_project)
-    panel.advanced_toggle.setChecked(True)
-    panel.advanced.widgets["data.crop"].value = "[64, 96]"
-    panel.advanced.widgets["run.seed"].value = 3
-    settings = panel._settings()
+    panel.settings.advanced_toggle.setChecked(True)
+    panel.settings.advanced.widgets["data.crop"].value = "[64, 96]"
+    panel.settings.advanced.widgets["run.seed"].value = 3
+    settings = panel.settings.changed()
     assert settings == {"data.crop": [64, 96], "run.seed": 3}
     args = train_args(street_project, "r", "cpu-quick", None, False, "view-aware", "dual",
                       settings)
     assert args[-4:] == ["--set", "data.crop=[64, 96]", "--set", "run.seed=3"]
-    panel.advanced.widgets["data.crop"].value = "[4, 96]"
+    panel.settings.advanced.widgets["data.crop"].value = "[4, 96]"
     with pytest.raises(Exception, match=r"data.crop.0 must be >= 8, got 4"):
-        panel._settings()
-    panel.preset.setCurrentText("paper-nyuv2")  # another preset: its values, nothing changed
-    assert panel.advanced.changed() == {} and panel.advanced.widgets["data.crop"].value == \
+        panel.settings.changed()
+    panel.settings.preset.setCurrentText("paper-nyuv2")  # another preset: its values, nothing changed
+    assert panel.settings.advanced.changed() == {} and panel.settings.advanced.widgets["data.crop"].value == \
         "[480, 480]"
 
 

@@ -15,7 +15,7 @@ def test_no_control_is_squashed_at_the_default_window_size(make_napari_viewer, s
     dock = Rewis3dDock(viewer)
     viewer.window.add_dock_widget(dock, name="Rewis3d")
     dock.project_panel.open_project(street_project)
-    dock.training_panel.advanced_toggle.setChecked(True)  # the generated form fits too
+    dock.training_panel.settings.advanced_toggle.setChecked(True)  # the generated form fits too
     squashed = []
     for i in range(dock.tabs.count()):
         dock.tabs.setCurrentIndex(i)

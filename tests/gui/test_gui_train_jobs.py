@@ -15,7 +15,7 @@ from qtpy.QtCore import QTimer
 
 from rewis3d.jobs import JobManager
 from rewis3d.store import Project
-from rewis3d_gui.training_panel import train_args
+from rewis3d_gui.training_settings import train_args
 from tests.conftest import REPO
 from tests.jobs.jobs_helpers import gone
 
@@ -77,7 +77,7 @@ def train(dock, street_project):
     panel.job_command = FAKE_TRAIN
     panel.cancel_grace_s = 2.0
     dock.project_panel.open_project(street_project)
-    panel.steps.setValue(20)
+    panel.settings.steps.setValue(20)
     yield panel
     panel.timer.stop()
     manager = JobManager(street_project, command=FAKE_TRAIN)
@@ -119,7 +119,7 @@ def test_cancel_ends_every_process_and_keeps_the_store_valid(train, street_proje
                                                             monkeypatch):
     monkeypatch.setenv("FAKE_INTERVAL", "0.05")
     monkeypatch.setenv("FAKE_SPAWN_CHILD", "1")
-    train.steps.setValue(100_000)
+    train.settings.steps.setValue(100_000)
     train.run_name.setText("long")
     assert train.start()
     manager = JobManager(street_project)
@@ -147,7 +147,7 @@ def test_reopened_widget_reattaches_and_the_chain_ends_in_loaded_predictions(
     from rewis3d_gui.dock import Rewis3dDock
 
     monkeypatch.setenv("FAKE_INTERVAL", "0.05")
-    train.steps.setValue(60)
+    train.settings.steps.setValue(60)
     train.run_name.setText("bg")
     assert train.start()
     qtbot.waitUntil(lambda: train.progress.value() >= 2, timeout=30_000)
@@ -222,8 +222,8 @@ def test_retrain_exports_then_trains_from_the_weights_then_predicts(train, dock,
     review, viewer = dock.review_panel, dock.session.viewer
     qtbot.waitUntil(lambda: review.run.findText("r1") >= 0, timeout=10_000)
     review.run.setCurrentText("r1")
-    train.baseline.setChecked(True)
-    assert train.steps.value() == 20 and train.steps.specialValueText() == "preset (300 steps)"
+    train.settings.baseline.setChecked(True)
+    assert train.settings.steps.value() == 20 and train.settings.steps.specialValueText() == "preset (300 steps)"
     assert review.retrain()
     train_step = train.job.status().steps.index("training")
     record = JobManager(street_project).run_dir("r1-r1") / "job.json"
@@ -263,14 +263,14 @@ def test_the_3d_model_and_its_weights_reach_the_run_config(dock, street_project)
 
     panel = dock.training_panel
     dock.project_panel.open_project(street_project)
-    assert [panel.model_3d.itemText(i) for i in range(panel.model_3d.count())] == \
+    assert [panel.settings.model_3d.itemText(i) for i in range(panel.settings.model_3d.count())] == \
         available_backbones()
-    assert panel.model_3d.currentText() == "ptv3-tiny"  # cpu-quick's
-    assert panel._settings() == {}  # nothing changed: no --set
-    panel.model_3d.setCurrentText("ptv3-base")
-    panel.weights_3d.setText("/data/pointcept/model_best.pth")
+    assert panel.settings.model_3d.currentText() == "ptv3-tiny"  # cpu-quick's
+    assert panel.settings.changed() == {}  # nothing changed: no --set
+    panel.settings.model_3d.setCurrentText("ptv3-base")
+    panel.settings.weights_3d.setText("/data/pointcept/model_best.pth")
     args = train_args(street_project, "b", "cpu-quick", None, False, "view-aware", "dual",
-                      panel._settings())
+                      panel.settings.changed())
     assert args[-4:] == ["--set", 'model.model_3d="ptv3-base"',
                          "--set", 'model.pretrained_3d="/data/pointcept/model_best.pth"']
     from rewis3d.train.config import preset, with_overrides

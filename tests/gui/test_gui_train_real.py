@@ -24,7 +24,7 @@ def test_cancel_keeps_a_checkpoint_and_resume_ends_in_a_prediction_layer(dock, s
             scene.annotations.add_stroke(frame, int(class_id), mask)
     dock.project_panel.open_project(street_project)
     panel = dock.training_panel
-    panel.steps.setValue(STEPS)
+    panel.settings.steps.setValue(STEPS)
     panel.run_name.setText("tiny")
     run_dir = street_project / "runs" / "tiny"
     try:

@@ -73,3 +73,30 @@ def test_a_worker_orphaned_by_kill_9_keeps_the_run_locked_and_can_be_cancelled(m
         manager.start(worker_args(tiny_project.path, "orphan"), "orphan")
     assert manager.cancel("orphan", grace_s=2.0).state == "cancelled"
     assert gone(worker)
+
+
+def test_a_cancel_that_returns_after_the_run_was_started_again_leaves_the_new_job_alone(
+        manager, tiny_project, monkeypatch):
+    """The GUI cancels in a worker thread; once the job reads as cancelled the person may
+    resume at once, while that thread is still finishing. Its last step (mark the job
+    cancelled if its supervisor could not) must not mark the *new* job cancelled."""
+    from rewis3d.jobs import manager as manager_module
+
+    job = manager.start(worker_args(tiny_project.path, "again", "--steps", "10000",
+                                    "--interval", "0.05"), "again")
+    wait_for(job.poll, "the first events")
+    real_end = manager_module.end_process_group
+    restarted = []
+
+    def end_then_restart(*args, **kwargs):
+        real_end(*args, **kwargs)
+        wait_for(lambda: job.status().done, "the old supervisor to record its end")
+        restarted.append(manager.start(worker_args(tiny_project.path, "again", "--steps",
+                                                   "10000", "--interval", "0.05"), "again"))
+
+    monkeypatch.setattr(manager_module, "end_process_group", end_then_restart)
+    manager.cancel("again")
+    new = restarted[0].status()
+    assert new.state == "running" and not new.done, new
+    monkeypatch.setattr(manager_module, "end_process_group", real_end)
+    assert manager.cancel("again").state == "cancelled"
