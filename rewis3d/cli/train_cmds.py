@@ -99,6 +99,7 @@ def train(project, preset_name, config_file, scenes, run, steps, baseline, sampl
     """Train a 2D segmenter from PROJECT's sparse labels (Rewis3d or the EMA baseline)."""
     from tqdm import tqdm
 
+    from rewis3d.config import overrides
     from rewis3d.store import Project
     from rewis3d.train import config as cfg
     from rewis3d.train import distributed
@@ -130,17 +131,18 @@ def train(project, preset_name, config_file, scenes, run, steps, baseline, sampl
         config = cfg.preset(preset_name) if preset_name else None
         if config_file:  # without --preset, the file's own `preset:` key is the base
             config = cfg.load(config_file, base=config)
-        overrides = {("data", "scenes"): list(scenes) or None, ("optim", "steps"): steps,
-                     ("method", "baseline"): baseline, ("data", "sampling"): sampling,
-                     ("method", "conf"): conf, ("run", "seed"): seed,
-                     ("data", "reconstruction"): reconstruction, ("run", "threads"): threads,
-                     ("model", "allow_download"): allow_download or None}
-        for (section, key), value in overrides.items():
+        flags = {("data", "scenes"): list(scenes) or None, ("optim", "steps"): steps,
+                 ("method", "baseline"): baseline, ("data", "sampling"): sampling,
+                 ("method", "conf"): conf, ("run", "seed"): seed,
+                 ("data", "reconstruction"): reconstruction, ("run", "threads"): threads,
+                 ("model", "allow_download"): allow_download or None}
+        for (section, key), value in flags.items():
             if value is not None:
                 setattr(getattr(config, section), key, value)
         config = cfg.with_overrides(config, list(settings))
         default = cfg.DataConfig().reconstruction  # a name nobody chose: fall back, saying so
-        chosen = reconstruction is not None or "data.reconstruction" in " ".join(settings)
+        chosen = (reconstruction is not None
+                  or "reconstruction" in overrides(settings).get("data", {}))
         if not chosen and config.data.reconstruction == default:
             note = use_the_only_reconstruction(proj, config)  # every rank switches alike
             if note and main:

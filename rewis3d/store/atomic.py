@@ -64,8 +64,9 @@ def write_aside(final: Path, directory: bool = False, staging_root: Path | None 
                 overwrite: bool = True, old: Path | None = None) -> Iterator[Path]:
     """The one way anything is written where a crash could tear it: the block writes a staging
     path (a new empty folder with ``directory``, else a path to create: a file, or a folder
-    the block makes), which is then fsynced and renamed onto ``final``. A reader, or a process restarted after SIGKILL, sees the old
-    ``final`` or the new one, never a half-written one.
+    the block makes), which is then fsynced and renamed onto ``final``. A reader, or a
+    process restarted after SIGKILL, sees the old ``final`` or the new one, never a
+    half-written one.
 
     The staging entry lives in ``staging_root`` (default: a hidden sibling of ``final``) and is
     named by ``staging_name``, so ``clean_staging`` can tell a crashed write from a live one.

@@ -45,7 +45,6 @@ CONF_FACTORS = {"none": (False, False), "pred": (True, False), "recon": (False, 
                 "dual": (True, True)}
 
 
-
 def keyword_groups(model: torch.nn.Module, lr: float, keyword_lr: float | None) -> list[dict]:
     """The released ``build_optimizer`` groups: parameters whose name contains "block" at
     ``keyword_lr``, the rest at ``lr`` (one group when ``keyword_lr`` is None)."""
