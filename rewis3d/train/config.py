@@ -57,7 +57,8 @@ class DataConfig:
     points: AtLeast1 = 120_000
     image_ratio: Share = 0.7
     sampling: Sampling = "view-aware"
-    conf_drop: Annotated[float, Interval(ge=0, le=0.99)] = 0.1  # per view keep conf >= its percentile 100*conf_drop (released), once
+    # per view, keep conf >= its percentile 100 * conf_drop (the released filter), once
+    conf_drop: Annotated[float, Interval(ge=0, le=0.99)] = 0.1
     eval_window: Size = 512  # sliding-window width for wide frames
 
 
@@ -107,7 +108,7 @@ class RunConfig:
     eval_every: Annotated[int, Ge(0)] = 0  # 0: evaluate at the end only
     eval_3d_teacher: bool = False  # every evaluation also scores the 3D teacher (per class)
     checkpoint_every: Annotated[int, Ge(0)] = 0  # 0: at the end only
-    threads: AtLeast1 | None = None  # torch CPU threads (None: torch's default); resume uses the same
+    threads: AtLeast1 | None = None  # torch CPU threads (None: torch's default; resume: same)
 
 
 @typed_config

@@ -1,9 +1,11 @@
 """Property tests: every geometric 2D augmentation moves correspondences exactly as it moves
 pixel coordinates, and drops exactly the ones whose pixel leaves the crop.
 
-The expected result is computed from coordinates alone: nearest-exact resampling maps output
-index ``i`` to source index ``min(floor((i + 0.5) * in / out), in - 1)``, a flip maps ``x`` to
-``w - 1 - x`` and a crop shifts by (top, left), padding with "no point" past the border.
+The expected result is computed from coordinates alone: the source row (column) of every
+output row (column) is nearest-exact resampling of an index ramp (``min(floor((i + 0.5) * in /
+out), in - 1)`` in torch's float arithmetic: the closed form in exact arithmetic differs where
+the product lands on an integer, e.g. row 34 of 20 -> 46), a flip maps ``x`` to ``w - 1 - x``
+and a crop shifts by (top, left), padding with "no point" past the border.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ PROPERTY = settings(max_examples=40, deadline=None)
 
 
 def nearest_source(out_size: int, in_size: int) -> np.ndarray:
-    i = np.arange(out_size)
-    return np.minimum(np.floor((i + 0.5) * in_size / out_size).astype(np.int64), in_size - 1)
+    ramp = torch.arange(in_size, dtype=torch.float64)[None, None, :, None]
+    source = torch.nn.functional.interpolate(ramp, size=(out_size, 1), mode="nearest-exact")
+    return source[0, 0, :, 0].long().numpy()
 
 
 def random_view(h: int, w: int, density: float, seed: int) -> View2D:
@@ -112,3 +115,13 @@ def test_random_shared_geometry_keeps_every_point_on_its_pixel(seed, h, w):
     out = shared_geometry(view, np.random.default_rng(seed), (16, 20), (0.5, 1.2), (0.9, 1.1))
     points, pixels = out.correspondences()
     assert torch.equal(out.labels.reshape(-1)[pixels], pixel_of_point[points])
+
+
+def test_the_failing_example_hypothesis_found():
+    """h=20 rescaled to 46 rows: output row 34 maps to source 14 in torch (exact: 15)."""
+    g = {"h": 20, "w": 1, "scale_y": 2.3125, "scale_x": 1.0, "flip": False, "top": 34,
+         "left": 0, "size": (1, 1), "density": 1.0, "seed": 0}
+    view = random_view(g["h"], g["w"], g["density"], g["seed"])
+    out = crop(rescale(view, g["scale_y"], g["scale_x"]), g["top"], g["left"], g["size"])
+    assert torch.equal(out.corr, expected_corr(view.corr, g))
+    assert torch.equal(out.labels, view.labels[14:15, :1])  # labels moved with it
