@@ -56,38 +56,46 @@ def read_attrs(path: Path) -> dict:
         raise DerivedDataCorruptError(f"{path}: unreadable metadata ({exc})") from None
 
 
-def open_current(path: Path, expected: dict) -> dict:
-    """The attrs of the group at ``path`` when every ``expected`` attr matches; else
-    FileNotFoundError (stale: built by another version, with other params, from other data)."""
+def open_group(path: Path, reconstruction, version: int, params: dict,
+               rows: tuple[str, ...] = (), whole: tuple[str, ...] = ()
+               ) -> tuple[dict, dict[str, RowChunks], dict[str, np.ndarray]]:
+    """(attrs, lazy ``rows`` arrays, ``whole`` arrays read) of the group at ``path`` when it was
+    built by ``version`` with ``params`` from ``reconstruction`` as it is now. FileNotFoundError
+    when absent or stale; DerivedDataCorruptError when an array is missing, truncated or (a
+    row array) not one row per point."""
     attrs = read_attrs(path)
-    if any(attrs.get(key) != value for key, value in expected.items()):
-        raise FileNotFoundError(path)
-    return attrs
-
-
-def open_arrays(path: Path, attrs: dict, names: tuple[str, ...], whole: bool = False
-                ) -> dict[str, RowChunks | np.ndarray]:
-    """The group's arrays ``names`` as lazy ``RowChunks`` (or read ``whole``), checked
-    against the stored checksums; DerivedDataCorruptError when any is missing or truncated."""
+    if any(attrs.get(key) != value
+           for key, value in _identity(reconstruction, version, params).items()):
+        raise FileNotFoundError(path)  # stale: another version, other params, other data
     try:
         crcs = attrs["checksums"]
-        arrays = {name: RowChunks(path / name, crcs[name]) for name in names}
-        return {name: a[:] for name, a in arrays.items()} if whole else arrays
+        lazy = {name: RowChunks(path / name, crcs[name]) for name in rows}
+        read = {name: RowChunks(path / name, crcs[name])[:] for name in whole}
     except (KeyError, ValueError, OSError) as exc:
         raise DerivedDataCorruptError(f"{path}: incomplete ({exc!r})") from None
+    if any(len(a) != reconstruction.num_points for a in lazy.values()):
+        raise DerivedDataCorruptError(f"{path}: arrays do not match the reconstruction's size")
+    return attrs, lazy, read
 
 
-def write_group(final: Path, arrays: Callable[[zarr.Group], dict[str, list[int]]],
-                attrs: dict) -> Path:
-    """Store a derived group: ``arrays(group)`` writes its row-chunked arrays and returns their
-    checksums; ``attrs`` are stored with them. Written aside and renamed into place, so a
-    crash leaves the old group or the new one; leftovers of crashed writes are removed."""
+def write_group(final: Path, reconstruction, version: int, params: dict,
+                arrays: Callable[[zarr.Group], dict[str, list[int]]],
+                extra: dict | None = None) -> Path:
+    """Store a derived group of ``reconstruction``: ``arrays(group)`` writes its row-chunked
+    arrays and returns their checksums; the attrs say what built it (+ ``extra``). Written
+    aside and renamed into place, so a crash leaves the old group or the new one; leftovers of
+    crashed writes are removed."""
     clean_staged_siblings(final)
     with write_aside(final, directory=True) as stage:
         group = zarr.open_group(str(stage), mode="w")
         crcs = arrays(group)
-        group.attrs.update({**attrs, "checksums": crcs})
+        group.attrs.update({**_identity(reconstruction, version, params), **(extra or {}),
+                            "checksums": crcs})
     return final
+
+
+def _identity(reconstruction, version: int, params: dict) -> dict:
+    return {"version": version, "params": params, "fingerprint": fingerprint(reconstruction)}
 
 
 def write_whole(group: zarr.Group, arrays: dict[str, np.ndarray]) -> dict[str, list[int]]:

@@ -14,14 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rewis3d.derived.cache import (
-    fingerprint,
-    load_or_build,
-    open_arrays,
-    open_current,
-    write_group,
-    write_whole,
-)
+from rewis3d.derived.cache import load_or_build, open_group, write_group, write_whole
 from rewis3d.errors import DerivedDataCorruptError
 from rewis3d.geometry.display_lod import display_subset, nearest_spacing
 
@@ -43,19 +36,21 @@ class DisplaySubset:
 def load_display_subset(reconstruction, budget: int, seed: int = 0) -> DisplaySubset:
     """The stored display subset of ``reconstruction``; drawn and stored first when needed."""
     path = Path(reconstruction.path) / LOD_FOLDER
-    wanted = {"version": LOD_VERSION, "params": {"budget": int(budget), "seed": int(seed)},
-              "fingerprint": fingerprint(reconstruction)}
+    params = {"budget": int(budget), "seed": int(seed)}
 
     def build() -> DisplaySubset:
         subset = draw_display_subset(reconstruction, budget, seed)
         subset.spacing = nearest_spacing(subset.points)
         try:
-            _write(path, subset, wanted)
+            write_group(path, reconstruction, LOD_VERSION, params,
+                        lambda group: write_whole(group, {k: getattr(subset, k) for k in FIELDS}),
+                        {"spacing": subset.spacing})
         except OSError as exc:  # a read-only project is still shown
             warnings.warn(f"could not store the display subset ({exc})", stacklevel=3)
         return subset
 
-    return load_or_build(path, "display subset", lambda: _open(path, wanted), build)
+    return load_or_build(path, "display subset",
+                         lambda: _open(path, reconstruction, params), build)
 
 
 def draw_display_subset(reconstruction, budget: int, seed: int = 0) -> DisplaySubset:
@@ -78,15 +73,9 @@ def draw_display_subset(reconstruction, budget: int, seed: int = 0) -> DisplaySu
         k: np.concatenate(v) if v else np.zeros(shapes[k], dtypes[k]) for k, v in parts.items()})
 
 
-def _open(path: Path, wanted: dict) -> DisplaySubset:
-    attrs = open_current(path, wanted)
-    arrays = open_arrays(path, attrs, FIELDS, whole=True)
+def _open(path: Path, reconstruction, params: dict) -> DisplaySubset:
+    attrs, _, arrays = open_group(path, reconstruction, LOD_VERSION, params, whole=FIELDS)
     try:
         return DisplaySubset(**arrays, spacing=float(attrs["spacing"]))
     except (KeyError, ValueError) as exc:
         raise DerivedDataCorruptError(f"{path}: incomplete display subset ({exc!r})") from None
-
-
-def _write(final: Path, subset: DisplaySubset, attrs: dict) -> None:
-    write_group(final, lambda group: write_whole(group, {k: getattr(subset, k) for k in FIELDS}),
-                {**attrs, "spacing": subset.spacing})

@@ -14,16 +14,8 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from rewis3d.derived.cache import (
-    fingerprint,
-    load_or_build,
-    open_arrays,
-    open_current,
-    write_group,
-    write_whole,
-)
+from rewis3d.derived.cache import load_or_build, open_group, write_group, write_whole
 from rewis3d.derived.row_chunks import RowChunkWriter
-from rewis3d.errors import DerivedDataCorruptError
 from rewis3d.geometry.preview_index import (
     CHUNK_ROWS,
     PreviewIndex,
@@ -70,13 +62,8 @@ def load_preview_index(reconstruction, voxel_size: float, image_size: tuple[int,
 def open_preview_index(reconstruction, params: dict) -> PreviewIndex:
     """The stored index, per-point arrays memory-mapped, every chunk's checksum verified.
     FileNotFoundError when absent or stale; DerivedDataCorruptError when damaged."""
-    path = preview_index_path(reconstruction)
-    attrs = open_current(path, {"version": PREVIEW_VERSION, "params": params,
-                                "fingerprint": fingerprint(reconstruction)})
-    rows = open_arrays(path, attrs, ROW_ARRAYS)
-    whole = open_arrays(path, attrs, WHOLE_ARRAYS, whole=True)
-    if any(len(a) != reconstruction.num_points for a in rows.values()):
-        raise DerivedDataCorruptError(f"{path}: arrays do not match the reconstruction's size")
+    _, rows, whole = open_group(preview_index_path(reconstruction), reconstruction,
+                                PREVIEW_VERSION, params, ROW_ARRAYS, WHOLE_ARRAYS)
     for array in rows.values():
         array.verify()
     return PreviewIndex(**rows, **whole)
@@ -102,6 +89,5 @@ def write_preview_index(reconstruction, voxel_size: float, image_size: tuple[int
         return {"point_voxel": voxel_rows.close(), "pixel": pixel_rows.close(),
                 **write_whole(group, per_voxel)}
 
-    return write_group(preview_index_path(reconstruction), arrays,
-                       {"version": PREVIEW_VERSION, "params": params,
-                        "fingerprint": fingerprint(reconstruction)})
+    return write_group(preview_index_path(reconstruction), reconstruction, PREVIEW_VERSION,
+                       params, arrays)

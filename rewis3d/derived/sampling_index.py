@@ -24,16 +24,8 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from rewis3d.derived.cache import (
-    fingerprint,
-    load_or_build,
-    open_arrays,
-    open_current,
-    write_group,
-    write_whole,
-)
+from rewis3d.derived.cache import load_or_build, open_group, write_group, write_whole
 from rewis3d.derived.row_chunks import write_row_chunks
-from rewis3d.errors import DerivedDataCorruptError
 from rewis3d.geometry.sampling_index import DEFAULT_GRID_CELLS, SamplingIndex
 
 INDEX_VERSION = 1
@@ -78,13 +70,8 @@ def load_sampling_index(
 def open_index(reconstruction, params: dict) -> SamplingIndex:
     """The stored index, read lazily. FileNotFoundError when absent or stale (rebuild it);
     DerivedDataCorruptError when present but unreadable."""
-    path = index_path(reconstruction)
-    attrs = open_current(path, {"version": INDEX_VERSION, "params": params,
-                                "fingerprint": fingerprint(reconstruction)})
-    rows = open_arrays(path, attrs, ROW_ARRAYS)
-    whole = open_arrays(path, attrs, WHOLE_ARRAYS, whole=True)
-    if any(len(a) != reconstruction.num_points for a in rows.values()):
-        raise DerivedDataCorruptError(f"{path}: arrays do not match the reconstruction's size")
+    _, rows, whole = open_group(index_path(reconstruction), reconstruction, INDEX_VERSION,
+                                params, ROW_ARRAYS, WHOLE_ARRAYS)
     return SamplingIndex(points=reconstruction.points, frame_ptr=reconstruction.frame_ptr,
                          **rows, **whole)
 
@@ -97,6 +84,4 @@ def write_index(reconstruction, index: SamplingIndex, params: dict,
                 for name in ROW_ARRAYS}
         return {**crcs, **write_whole(group, {n: getattr(index, n) for n in WHOLE_ARRAYS})}
 
-    return write_group(index_path(reconstruction), arrays,
-                       {"version": INDEX_VERSION, "params": params,
-                        "fingerprint": fingerprint(reconstruction)})
+    return write_group(index_path(reconstruction), reconstruction, INDEX_VERSION, params, arrays)

@@ -113,7 +113,7 @@ def test_truncated_chunk_is_rebuilt_with_a_warning(scene):
 
 def test_corrupted_chunk_is_an_error_never_a_wrong_sample(scene):
     rec = scene.reconstruction("r")
-    stored = load_sampling_index(rec, chunk_rows=SMALL_CHUNKS)
+    load_sampling_index(rec, chunk_rows=SMALL_CHUNKS)
     for name in ("order", "sorted_frame", "sorted_points"):
         for chunk in sorted((index_path(rec) / name / "c").rglob("*")):
             if chunk.is_file():
