@@ -1,8 +1,9 @@
 """The quality benchmark (and the demo's comparison): does 3D make a few labels go further?
 
-One *repetition* per seed: a synthetic project with two clips of one scene family, ``train``
-(labelled on every k-th frame) and ``unseen`` (a different layout, never trained on, not even
-its points), both drawn from that seed, as are the labels and the training seed. Every variant
+One *repetition* per seed: a synthetic project with clips of one scene family, ``train``
+(labelled on every k-th frame; with ``train_clips`` > 1 also ``train2``, ``train3``, ...: other
+streets of the family, labelled alike) and ``unseen`` (a different layout, never trained on, not
+even its points), all drawn from that seed, as are the labels and the training seed. Every variant
 trains on ``train`` only (2D and 3D) and is evaluated twice: *same clip* (the unlabelled frames
 of ``train``: what a person labelling one video gets) and *unseen clip* (every frame of
 ``unseen``: what the exported 2D model gets, the paper's protocol). Within a repetition all
@@ -37,6 +38,7 @@ RECIPE_VERSION = 2  # bump when the way a repetition is built changes
 TRAINING_VERSION = 1
 TRAIN_SCENE, UNSEEN_SCENE = "train", "unseen"
 UNSEEN_SEED_OFFSET = 10_000
+EXTRA_CLIP_SEED_OFFSET = 20_000  # training clip i >= 2 of repetition s is drawn from s + this + i
 
 
 def _set(section: str, key: str, value) -> Callable[[cfg.TrainConfig], None]:
@@ -82,16 +84,37 @@ class QualitySetting:
     eval_every: int = 50  # held-out (same clip) mIoU during training: the learning curves
     threads: int | None = 1
     eval_3d_teacher: bool = False  # also score the 3D teacher per class at every evaluation
+    train_clips: int = 1  # labelled training clips (streets) per repetition
+
+    def train_scenes(self) -> list[str]:
+        return [TRAIN_SCENE] + [f"{TRAIN_SCENE}{i}" for i in range(2, self.train_clips + 1)]
+
+    @property
+    def tag(self) -> str:
+        """Scene family, labels and (when > 1) the clip count: names the setting's files."""
+        clips = f"-{self.train_clips}clips" if self.train_clips > 1 else ""
+        return f"{self.kind}-{self.labels}{clips}"
+
+    @property
+    def label_name(self) -> str:
+        """The labels column of the report: the label kind, and the clip count when > 1."""
+        extra = f", {self.train_clips} clips" if self.train_clips > 1 else ""
+        return self.labels + extra
 
     def recipe(self, seed: int) -> dict:
         """What the repetition's project is made of (not how it is trained)."""
-        return {"version": RECIPE_VERSION, "kind": self.kind, "labels": self.labels,
-                "frames": self.frames, "size": list(self.size), "label_every": self.label_every,
-                "scene_seed": seed, "unseen_seed": seed + UNSEEN_SEED_OFFSET, "label_seed": seed}
+        recipe = {"version": RECIPE_VERSION, "kind": self.kind, "labels": self.labels,
+                  "frames": self.frames, "size": list(self.size),
+                  "label_every": self.label_every, "scene_seed": seed,
+                  "unseen_seed": seed + UNSEEN_SEED_OFFSET, "label_seed": seed}
+        if self.train_clips > 1:  # one clip: the recipe (and the reuse of old projects) as before
+            recipe["extra_clip_seeds"] = [seed + EXTRA_CLIP_SEED_OFFSET + i
+                                          for i in range(2, self.train_clips + 1)]
+        return recipe
 
     def project_name(self, seed: int) -> str:
         w, h = self.size
-        return f"{self.kind}-{self.labels}-{self.frames}f-{w}x{h}-every{self.label_every}-seed{seed}"
+        return f"{self.tag}-{self.frames}f-{w}x{h}-every{self.label_every}-seed{seed}"
 
     def run_name(self, variant: str) -> str:
         return f"{variant}-{self.steps}steps-{self.points or 'preset'}pts"
@@ -137,13 +160,16 @@ def build_repetition(root: Path, setting: QualitySetting, seed: int,
         report(f"{path.name}: made by another recipe or unfinished; rebuilding")
         shutil.rmtree(path)
     w, h = setting.size
-    sample_into_project(path, SceneConfig(setting.kind, setting.frames, w, h, seed),
-                        scene=TRAIN_SCENE)
+    clip_seeds = [seed, *recipe.get("extra_clip_seeds", [])]
+    for scene, scene_seed in zip(setting.train_scenes(), clip_seeds, strict=True):
+        sample_into_project(path, SceneConfig(setting.kind, setting.frames, w, h, scene_seed),
+                            scene=scene)
     sample_into_project(path, SceneConfig(setting.kind, setting.frames, w, h,
                                           seed + UNSEEN_SEED_OFFSET), scene=UNSEEN_SCENE)
     project = Project.open(path)
-    simulate_scene_labels(project, TRAIN_SCENE, setting.labels,
-                          FrameSelection(every=setting.label_every), seed=seed)
+    for scene, scene_seed in zip(setting.train_scenes(), clip_seeds, strict=True):
+        simulate_scene_labels(project, scene, setting.labels,
+                              FrameSelection(every=setting.label_every), seed=scene_seed)
     saved.write_text(json.dumps(recipe, indent=1))
     return project
 
@@ -157,12 +183,12 @@ def train_variant(project: Project, setting: QualitySetting, variant: str, seed:
 
     config = variant_config(cfg.preset(setting.preset), variant, seed, setting.steps,
                             setting.points)
-    config.data.scenes = [TRAIN_SCENE]
+    config.data.scenes = setting.train_scenes()
     config.run.eval_every = setting.eval_every
     config.run.threads = setting.threads
     config.run.eval_3d_teacher = setting.eval_3d_teacher
     if config.data.reconstruction == "sensor-depth":
-        _ensure_sensor_depth(project)
+        _ensure_sensor_depth(project, setting.train_scenes())
     run = setting.run_name(variant)
     run_dir = project.runs_dir / run
     reused = _reusable(run_dir, config, setting)
@@ -214,13 +240,14 @@ def _reusable(run_dir: Path, config: cfg.TrainConfig, setting: QualitySetting
     return result
 
 
-def _ensure_sensor_depth(project: Project) -> None:
-    """The exact-depth variant's reconstruction: the training clip's rendered depth, conf 1."""
+def _ensure_sensor_depth(project: Project, scenes: list[str]) -> None:
+    """The exact-depth variant's reconstruction: the training clips' rendered depth, conf 1."""
     from rewis3d.reconstruct import reconstruct_scene
 
-    scene = project.scene(TRAIN_SCENE)
-    if "sensor-depth" not in scene.reconstruction_names():
-        reconstruct_scene(scene, "sensor-depth")
+    for name in scenes:
+        scene = project.scene(name)
+        if "sensor-depth" not in scene.reconstruction_names():
+            reconstruct_scene(scene, "sensor-depth")
 
 
 def run_quality(root: Path, settings: list[QualitySetting], variants: tuple[str, ...],
@@ -252,7 +279,7 @@ def stored_results(root: Path, setting: QualitySetting, variants: tuple[str, ...
     for variant in variants:
         config = variant_config(cfg.preset(setting.preset), variant, seed, setting.steps,
                                 setting.points)
-        config.data.scenes = [TRAIN_SCENE]
+        config.data.scenes = setting.train_scenes()
         result = _reusable(path / "runs" / setting.run_name(variant), config, setting)
         if result is None:
             report(f"{path.name}/{variant}: no valid result; skipped")

@@ -76,7 +76,7 @@ def quality_table(results: dict[QualitySetting, list[VariantResult]]) -> str:
         base = variants.get(BASELINE, {})
         for variant, by_seed in variants.items():
             seeds = sorted(by_seed)
-            cells = [setting.kind, setting.labels, variant, str(len(seeds))]
+            cells = [setting.kind, setting.label_name, variant, str(len(seeds))]
             for key, _ in EVALUATIONS:
                 values = [100 * getattr(by_seed[s], key) for s in seeds]
                 cells.append(_mean_sd(values))
@@ -95,11 +95,12 @@ def write_csv(results: dict[QualitySetting, list[VariantResult]], path: Path) ->
     """Every repetition of every variant, one row each (mIoU in %)."""
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["scene", "labels", "steps", "points", "variant", "seed", "same_clip",
-                    "unseen_clip", "seconds"])
+        w.writerow(["scene", "labels", "train_clips", "steps", "points", "variant", "seed",
+                    "same_clip", "unseen_clip", "seconds"])
         for setting, rows in results.items():
             for r in rows:
-                w.writerow([setting.kind, setting.labels, setting.steps, setting.points or "",
+                w.writerow([setting.kind, setting.labels, setting.train_clips, setting.steps,
+                            setting.points or "",
                             r.variant, r.seed, f"{100 * r.same_clip:.2f}",
                             f"{100 * r.unseen_clip:.2f}", f"{r.seconds:.1f}"])
     return path
@@ -127,7 +128,7 @@ def write_plots(results: dict[QualitySetting, list[VariantResult]], folder: Path
                 ax.plot([i] * len(values), values, "k.", ms=4)
             ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
             ax.set_ylabel("2D mIoU (%)")
-            ax.set_title(f"{setting.kind} / {setting.labels}: {title}", fontsize=9)
+            ax.set_title(f"{setting.kind} / {setting.label_name}: {title}", fontsize=9)
     fig.tight_layout()
     bars = folder / "quality.png"
     fig.savefig(bars, dpi=110)
@@ -145,7 +146,7 @@ def write_plots(results: dict[QualitySetting, list[VariantResult]], folder: Path
             ax.plot(steps, mean, marker=".", label=name)
         ax.set_xlabel("step")
         ax.set_ylabel("same-clip 2D mIoU (%)")
-        ax.set_title(f"{setting.kind} / {setting.labels}", fontsize=9)
+        ax.set_title(f"{setting.kind} / {setting.label_name}", fontsize=9)
         ax.legend(fontsize=7)
     fig.tight_layout()
     curves_path = folder / "curves.png"
@@ -154,7 +155,7 @@ def write_plots(results: dict[QualitySetting, list[VariantResult]], folder: Path
     written = [bars, curves_path]
     for setting in settings:
         path = write_transfer_plot(results[setting], setting,
-                                   folder / f"transfer-{setting.kind}-{setting.labels}.png")
+                                   folder / f"transfer-{setting.tag}.png")
         if path is not None:
             written.append(path)
     return written
@@ -196,7 +197,7 @@ def write_transfer_plot(rows: list[VariantResult], setting: QualitySetting,
     for k in range(len(classes), rows_n * cols):
         axes[k // cols][k % cols].axis("off")
     axes[0][0].legend(fontsize=6)
-    fig.suptitle(f"{setting.kind} / {setting.labels}: same-clip IoU per class over training "
+    fig.suptitle(f"{setting.kind} / {setting.label_name}: same-clip IoU per class over training "
                  "(solid: 2D student, dashed: 3D teacher)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -256,13 +256,17 @@ def bench() -> None:
 @click.option("--eval-every", type=click.IntRange(min=0), default=50, show_default=True,
               help="Same-clip evaluation during training (the learning curves; 0: at the end).")
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--train-clips", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Labelled training clips per repetition (other layouts of the family); "
+                   "both branches train on all of them, same clip scores their unlabelled "
+                   "frames.")
 @click.option("--report-only", is_flag=True,
               help="Train nothing: report the valid results already in ROOT (others skipped).")
 @click.option("--eval-3d-teacher", is_flag=True,
               help="Also score the 3D teacher per class at every evaluation; writes "
                    "transfer-SCENE-LABELS.png (3D teacher vs 2D student IoU over training).")
 def bench_quality(root, steps, seeds, scenes, labels, variants, points, frames, eval_every,
-                  threads, report_only, eval_3d_teacher):
+                  threads, train_clips, report_only, eval_3d_teacher):
     """EMA baseline vs Rewis3d vs ablations on synthetic scenes: same-clip and unseen-clip 2D
     mIoU, mean +- std over repetitions and the paired difference to EMA with a 95 % interval.
     Writes ROOT/quality.md, quality.csv, quality.png and curves.png."""
@@ -280,7 +284,7 @@ def bench_quality(root, steps, seeds, scenes, labels, variants, points, frames, 
         raise InputError(f"--seeds: expected comma-separated integers, got {seeds!r}") from None
     settings = [QualitySetting(kind, lab, frames=frames, steps=steps, points=points,
                                eval_every=eval_every, threads=threads,
-                               eval_3d_teacher=eval_3d_teacher)
+                               eval_3d_teacher=eval_3d_teacher, train_clips=train_clips)
                 for kind in kinds for lab in label_kinds]
     root.mkdir(parents=True, exist_ok=True)
     results = run_quality(root, settings, chosen, seed_list, report=click.echo,

@@ -147,3 +147,22 @@ def test_report_only_collects_what_exists_and_trains_nothing(tmp_path, monkeypat
     assert any("rewis3d: no valid result" in n for n in notes)
     assert any("seed1: no valid repetition" in n for n in notes)
     assert not (root / TINY.project_name(1)).exists()
+
+
+def test_more_training_clips_are_other_layouts_labelled_alike_and_all_trained_on(tmp_path):
+    three = QualitySetting(**{**TINY.__dict__, "train_clips": 3})
+    assert three.project_name(0) != TINY.project_name(0)  # one clip keeps its old name
+    assert "extra_clip_seeds" not in TINY.recipe(0) and three.label_name == "scribbles, 3 clips"
+    results = run_quality(tmp_path, [three], ("rewis3d",), (0,), report=lambda s: None)
+    project = Project.open(tmp_path / three.project_name(0))
+    scenes = three.train_scenes()
+    assert scenes == [TRAIN_SCENE, "train2", "train3"]
+    assert set(project.scene_names()) == {*scenes, UNSEEN_SCENE}
+    rgb = [project.scene(s).rgb[0] for s in (*scenes, UNSEEN_SCENE)]
+    assert all(not np.array_equal(a, b) for i, a in enumerate(rgb) for b in rgb[i + 1:])
+    for scene in scenes:
+        assert project.scene(scene).annotations.labelled_frames() == [0, 2]
+    assert project.scene(UNSEEN_SCENE).annotations.labelled_frames() == []
+    run_config = (project.runs_dir / three.run_name("rewis3d") / "config.yaml").read_text()
+    assert "scenes:\n  - train\n  - train2\n  - train3\n" in run_config
+    assert "| street | scribbles, 3 clips | rewis3d | 1 |" in quality_table(results)

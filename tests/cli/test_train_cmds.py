@@ -148,3 +148,27 @@ def test_set_changes_any_config_field_and_refuses_bad_ones(tiny_project, tiny_ya
         out = run("train", tiny_project, "--preset", "cpu-quick", "--run", "bad", "--set", pair)
         assert out.exit_code == 2 and f"error: {message}" in out.output, out.output
         assert not (tiny_project / "runs" / "bad").exists()
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--variants", "ema,magic"], "--variants: unknown ['magic']; available: ema, rewis3d"),
+    (["--labels", "dots"], "--labels: unknown ['dots']"),
+    (["--seeds", "0,x"], "--seeds: expected comma-separated integers"),
+    (["--train-clips", "0"], "Invalid value for '--train-clips'"),
+    (["--report-only"], "no results to report"),
+])
+def test_bench_quality_refuses_bad_arguments(tmp_path, args, says):
+    out = run("bench", "quality", "--root", tmp_path / "bq", "--scenes", "street", *args)
+    assert out.exit_code == 2 and says in out.output, out.output
+    assert not list((tmp_path / "bq").glob("street-*"))  # nothing built
+
+
+def test_bench_quality_reports_a_run_and_its_clip_count(tmp_path):
+    root = tmp_path / "bq"
+    out = run("bench", "quality", "--root", root, "--scenes", "street", "--labels", "points",
+              "--variants", "ema", "--seeds", "0", "--steps", "1", "--frames", "2",
+              "--points", "64", "--eval-every", "0", "--train-clips", "2")
+    assert out.exit_code == 0, out.output
+    assert "| street | points, 2 clips | ema | 1 |" in out.output
+    assert {p.name for p in root.iterdir()} >= {"quality.md", "quality.csv", "quality.png",
+                                               "street-points-2clips-2f-160x120-every3-seed0"}
