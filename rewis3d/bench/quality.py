@@ -3,7 +3,11 @@
 One *repetition* per seed: a synthetic project with clips of one scene family, ``train``
 (labelled on every k-th frame; with ``train_clips`` > 1 also ``train2``, ``train3``, ...: other
 streets of the family, labelled alike) and ``unseen`` (a different layout, never trained on, not
-even its points), all drawn from that seed, as are the labels and the training seed. Every variant
+even its points), all drawn from that seed, as are the labels and the training seed. With
+``more_unseen`` = K every run is also scored on K more unseen streets of the family (one side
+project per repetition, shared by label kinds and variants; scores cached next to the run), and
+the unseen evaluation becomes the mean over the 1 + K clips: one 12-frame street is a noisy
+judge of generalisation. Every variant
 trains on ``train`` only (2D and 3D) and is evaluated twice: *same clip* (the unlabelled frames
 of ``train``: what a person labelling one video gets) and *unseen clip* (every frame of
 ``unseen``: what the exported 2D model gets, the paper's protocol). Within a repetition all
@@ -19,8 +23,9 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import statistics
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import rewis3d.train.config as cfg
@@ -39,6 +44,9 @@ TRAINING_VERSION = 1
 TRAIN_SCENE, UNSEEN_SCENE = "train", "unseen"
 UNSEEN_SEED_OFFSET = 10_000
 EXTRA_CLIP_SEED_OFFSET = 20_000  # training clip i >= 2 of repetition s is drawn from s + this + i
+MORE_UNSEEN_SEED_STEP = 1_000  # extra unseen street k of repetition s: s + 10_000 + k * this
+MAX_MORE_UNSEEN = 9  # (k <= 9 keeps them clear of the training clips' seeds)
+MORE_UNSEEN_FILE = "unseen-more.json"  # a run's scores on the extra streets, by scene seed
 
 
 def _set(section: str, key: str, value) -> Callable[[cfg.TrainConfig], None]:
@@ -85,6 +93,14 @@ class QualitySetting:
     threads: int | None = 1
     eval_3d_teacher: bool = False  # also score the 3D teacher per class at every evaluation
     train_clips: int = 1  # labelled training clips (streets) per repetition
+    more_unseen: int = 0  # extra unseen streets every run is scored on (not part of the recipe)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.more_unseen <= MAX_MORE_UNSEEN:
+            raise InputError(f"more_unseen: expected 0 to {MAX_MORE_UNSEEN} extra unseen "
+                             f"streets, got {self.more_unseen}")
+        if self.train_clips < 1:
+            raise InputError(f"train_clips: expected at least 1, got {self.train_clips}")
 
     def train_scenes(self) -> list[str]:
         return [TRAIN_SCENE] + [f"{TRAIN_SCENE}{i}" for i in range(2, self.train_clips + 1)]
@@ -135,6 +151,7 @@ class VariantResult:
     # (step, 2D student IoU per class, 3D teacher IoU per class), with eval_3d_teacher
     transfer: list[tuple[int, dict, dict]] = field(default_factory=list)
     training_version: int = TRAINING_VERSION
+    unseen_more: list[float] = field(default_factory=list)  # mIoU on each extra unseen street
 
     @classmethod
     def from_json(cls, text: str) -> VariantResult:
@@ -143,6 +160,12 @@ class VariantResult:
         data["transfer"] = [tuple(point) for point in data.get("transfer", [])]
         data.setdefault("training_version", 1)  # written before the field existed: version 1
         return cls(**data)
+
+    @property
+    def unseen(self) -> float:
+        """The unseen evaluation: mean mIoU over the repetition's unseen clip and any extra
+        unseen streets it was scored on (each street weighs the same)."""
+        return statistics.fmean([self.unseen_clip, *self.unseen_more])
 
 
 def build_repetition(root: Path, setting: QualitySetting, seed: int,
@@ -264,7 +287,59 @@ def run_quality(root: Path, settings: list[QualitySetting], variants: tuple[str,
                 continue
             project = build_repetition(root, setting, seed, report)
             results += [train_variant(project, setting, v, seed, report) for v in variants]
+        if setting.more_unseen:
+            results[:] = [score_more_unseen(root, setting, r, report) for r in results]
     return out
+
+
+def more_unseen_project(root: Path, setting: QualitySetting, seed: int) -> Project:
+    """Repetition ``seed``'s extra unseen streets ``u1`` ... ``uK`` (K = ``more_unseen``), built
+    once (a street is recorded in the side project's recipe after it is complete)."""
+    from rewis3d.synthetic import SceneConfig, sample_into_project
+
+    w, h = setting.size
+    path = Path(root) / f"{setting.kind}-{setting.frames}f-{w}x{h}-unseen-seed{seed}"
+    recipe_path = path / RECIPE_FILE
+    recipe = json.loads(recipe_path.read_text()) if recipe_path.is_file() else {}
+    for k in range(1, setting.more_unseen + 1):
+        name, scene_seed = f"u{k}", unseen_street_seed(seed, k)
+        if recipe.get(name) == scene_seed:
+            continue
+        sample_into_project(path, SceneConfig(setting.kind, setting.frames, w, h, scene_seed),
+                            scene=name, overwrite=True)
+        recipe[name] = scene_seed
+        write_json_atomic(recipe_path, recipe)
+    return Project.open(path)
+
+
+def unseen_street_seed(seed: int, k: int) -> int:
+    return seed + UNSEEN_SEED_OFFSET + k * MORE_UNSEEN_SEED_STEP
+
+
+def score_more_unseen(root: Path, setting: QualitySetting, result: VariantResult,
+                      report: Callable[[str], None] = print) -> VariantResult:
+    """``result`` with its run's mIoU on the repetition's extra unseen streets (cached in the
+    run folder by scene seed, so a larger K scores only the new streets)."""
+    from rewis3d.train.evaluate import evaluate
+    from rewis3d.train.predict import load_student_2d
+
+    project = Project.open(Path(root) / setting.project_name(result.seed))
+    run = setting.run_name(result.variant)
+    cache_path = project.runs_dir / run / MORE_UNSEEN_FILE
+    cache = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
+    seeds = [unseen_street_seed(result.seed, k) for k in range(1, setting.more_unseen + 1)]
+    if any(str(s) not in cache for s in seeds):
+        streets = more_unseen_project(root, setting, result.seed)
+        model, _ = load_student_2d(project, run)
+        window = cfg.load(project.runs_dir / run / CONFIG_FILE).data.eval_window
+        for k, scene_seed in enumerate(seeds, 1):
+            if str(scene_seed) not in cache:
+                cache[str(scene_seed)] = evaluate(streets, [f"u{k}"], model,
+                                                  window=window).miou_2d
+        write_json_atomic(cache_path, cache)
+        report(f"{project.path.name}/{result.variant}: scored on {len(seeds)} more unseen "
+               f"streets")
+    return replace(result, unseen_more=[cache[str(s)] for s in seeds])
 
 
 def stored_results(root: Path, setting: QualitySetting, variants: tuple[str, ...], seed: int,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rewis3d.bench.quality import QualitySetting, VariantResult
 
-EVALUATIONS = (("same_clip", "same clip"), ("unseen_clip", "unseen clip"))
+EVALUATIONS = (("same_clip", "same clip"), ("unseen", "unseen clip"))
 BASELINE = "ema"
 
 
@@ -70,6 +70,10 @@ def quality_table(results: dict[QualitySetting, list[VariantResult]]) -> str:
     head = ["scene", "labels", "variant", "n"]
     for _, name in EVALUATIONS:
         head += [f"{name} mIoU", f"{name} vs EMA [95 % CI]"]
+    streets = {1 + len(r.unseen_more) for rows in results.values() for r in rows}
+    if streets != {1}:  # scored on extra unseen streets: say over how many the mean is
+        count = "/".join(str(n) for n in sorted(streets))
+        head = [h.replace("unseen clip", f"unseen clips ({count} streets)") for h in head]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for setting, rows in results.items():
         variants = _by_variant(rows)
@@ -96,13 +100,14 @@ def write_csv(results: dict[QualitySetting, list[VariantResult]], path: Path) ->
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["scene", "labels", "train_clips", "steps", "points", "variant", "seed",
-                    "same_clip", "unseen_clip", "seconds"])
+                    "same_clip", "unseen_clip", "unseen_streets", "unseen_mean", "seconds"])
         for setting, rows in results.items():
             for r in rows:
                 w.writerow([setting.kind, setting.labels, setting.train_clips, setting.steps,
                             setting.points or "",
                             r.variant, r.seed, f"{100 * r.same_clip:.2f}",
-                            f"{100 * r.unseen_clip:.2f}", f"{r.seconds:.1f}"])
+                            f"{100 * r.unseen_clip:.2f}", 1 + len(r.unseen_more),
+                            f"{100 * r.unseen:.2f}", f"{r.seconds:.1f}"])
     return path
 
 

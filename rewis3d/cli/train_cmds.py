@@ -260,13 +260,17 @@ def bench() -> None:
               help="Labelled training clips per repetition (other layouts of the family); "
                    "both branches train on all of them, same clip scores their unlabelled "
                    "frames.")
+@click.option("--more-unseen", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also score every run on K more unseen streets per repetition (built once "
+                   "in ROOT, cached per run; evaluation only, also with --report-only); the "
+                   "unseen column becomes the mean over the 1 + K streets.")
 @click.option("--report-only", is_flag=True,
               help="Train nothing: report the valid results already in ROOT (others skipped).")
 @click.option("--eval-3d-teacher", is_flag=True,
               help="Also score the 3D teacher per class at every evaluation; writes "
                    "transfer-SCENE-LABELS.png (3D teacher vs 2D student IoU over training).")
 def bench_quality(root, steps, seeds, scenes, labels, variants, points, frames, eval_every,
-                  threads, train_clips, report_only, eval_3d_teacher):
+                  threads, train_clips, more_unseen, report_only, eval_3d_teacher):
     """EMA baseline vs Rewis3d vs ablations on synthetic scenes: same-clip and unseen-clip 2D
     mIoU, mean +- std over repetitions and the paired difference to EMA with a 95 % interval.
     Writes ROOT/quality.md, quality.csv, quality.png and curves.png."""
@@ -284,7 +288,8 @@ def bench_quality(root, steps, seeds, scenes, labels, variants, points, frames, 
         raise InputError(f"--seeds: expected comma-separated integers, got {seeds!r}") from None
     settings = [QualitySetting(kind, lab, frames=frames, steps=steps, points=points,
                                eval_every=eval_every, threads=threads,
-                               eval_3d_teacher=eval_3d_teacher, train_clips=train_clips)
+                               eval_3d_teacher=eval_3d_teacher, train_clips=train_clips,
+                               more_unseen=more_unseen)
                 for kind in kinds for lab in label_kinds]
     root.mkdir(parents=True, exist_ok=True)
     results = run_quality(root, settings, chosen, seed_list, report=click.echo,

@@ -166,3 +166,40 @@ def test_more_training_clips_are_other_layouts_labelled_alike_and_all_trained_on
     run_config = (project.runs_dir / three.run_name("rewis3d") / "config.yaml").read_text()
     assert "scenes:\n  - train\n  - train2\n  - train3\n" in run_config
     assert "| street | scribbles, 3 clips | rewis3d | 1 |" in quality_table(results)
+
+
+def test_more_unseen_streets_score_each_run_once_per_street(bench, monkeypatch):
+    import rewis3d.train.evaluate as evaluation
+
+    root, results = bench
+    two = QualitySetting(**{**TINY.__dict__, "more_unseen": 2})
+    scored = run_quality(root, [two], ("ema", "rewis3d"), (0,), report=lambda s: None)[two]
+    streets = Project.open(root / "street-4f-48x36-unseen-seed0")
+    assert set(streets.scene_names()) == {"u1", "u2"}
+    assert not np.array_equal(streets.scene("u1").rgb[0], streets.scene("u2").rgb[0])
+    assert not np.array_equal(streets.scene("u1").rgb[0],
+                              Project.open(root / TINY.project_name(0)).scene(UNSEEN_SCENE).rgb[0])
+    for r, before in zip(scored, results[TINY][:2], strict=True):
+        assert (r.variant, r.same_clip, r.unseen_clip) == (before.variant, before.same_clip,
+                                                          before.unseen_clip)
+        assert len(r.unseen_more) == 2 and all(0 < v <= 1 for v in r.unseen_more)
+        assert r.unseen == pytest.approx((r.unseen_clip + sum(r.unseen_more)) / 3)
+    assert "unseen clips (3 streets) mIoU" in quality_table({two: scored})
+
+    calls = []
+    real = evaluation.evaluate
+    monkeypatch.setattr(evaluation, "evaluate", lambda p, scenes, *a, **k: calls.append(scenes)
+                        or real(p, scenes, *a, **k))
+    three = QualitySetting(**{**TINY.__dict__, "more_unseen": 3})
+    again = run_quality(root, [three], ("ema",), (0,), report=lambda s: None, train=False)[three]
+    assert calls == [["u3"]]  # the first two streets' scores come from the run's cache
+    assert again[0].unseen_more[:2] == scored[0].unseen_more
+
+
+def test_settings_refuse_impossible_clip_counts():
+    from rewis3d.errors import InputError
+
+    with pytest.raises(InputError, match="more_unseen: expected 0 to 9"):
+        QualitySetting(more_unseen=10)
+    with pytest.raises(InputError, match="train_clips: expected at least 1"):
+        QualitySetting(train_clips=0)

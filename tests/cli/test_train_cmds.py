@@ -155,6 +155,7 @@ def test_set_changes_any_config_field_and_refuses_bad_ones(tiny_project, tiny_ya
     (["--labels", "dots"], "--labels: unknown ['dots']"),
     (["--seeds", "0,x"], "--seeds: expected comma-separated integers"),
     (["--train-clips", "0"], "Invalid value for '--train-clips'"),
+    (["--more-unseen", "10"], "more_unseen: expected 0 to 9 extra unseen streets, got 10"),
     (["--report-only"], "no results to report"),
 ])
 def test_bench_quality_refuses_bad_arguments(tmp_path, args, says):
