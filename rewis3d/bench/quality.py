@@ -2,16 +2,16 @@
 
 One *repetition* per seed: a synthetic project with clips of one scene family, ``train``
 (labelled on every k-th frame; with ``train_clips`` > 1 also ``train2``, ``train3``, ...: other
-streets of the family, labelled alike) and ``unseen`` (a different layout, never trained on, not
-even its points), all drawn from that seed, as are the labels and the training seed. With
-``more_unseen`` = K every run is also scored on K more unseen streets of the family (one side
-project per repetition, shared by label kinds and variants; scores cached next to the run), and
-the unseen evaluation becomes the mean over the 1 + K clips: one 12-frame street is a noisy
-judge of generalisation. Every variant
-trains on ``train`` only (2D and 3D) and is evaluated twice: *same clip* (the unlabelled frames
-of ``train``: what a person labelling one video gets) and *unseen clip* (every frame of
+layouts of the family, labelled alike) and ``unseen`` (a different layout, never trained on, not
+even its points), all drawn from that seed, as are the labels and the training seed. Every
+variant trains on the training clips only (2D and 3D) and is evaluated twice: *same clip* (their
+unlabelled frames: what a person labelling a video gets) and *unseen clip* (every frame of
 ``unseen``: what the exported 2D model gets, the paper's protocol). Within a repetition all
 variants share the labels, the steps and the 2D model, so differences are paired.
+
+One 12-frame street is a noisy judge of generalisation: with ``more_unseen`` = K every run is
+also scored on K more unseen layouts (a side project per repetition, shared by label kinds and
+variants; scores cached next to the run) and the unseen evaluation is the mean over the 1 + K.
 
 A repetition's project is named by its recipe and carries it (``bench-recipe.json``); a run is
 reused only when its result was written by the same ``TRAINING_VERSION`` from the same config
