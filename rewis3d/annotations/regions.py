@@ -24,11 +24,6 @@ class Region:
     def area(self) -> int:
         return int(self.mask.sum())
 
-    def to_image(self, local: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-        full = np.zeros(shape, dtype=bool)
-        full[self.window] = local
-        return full
-
 
 def regions(gt: np.ndarray, min_area: int) -> Iterator[Region]:
     """Regions of at least ``min_area`` pixels (8-connected); smaller ones are left unlabelled."""
