@@ -18,6 +18,8 @@ from rewis3d.bench.quality import QualitySetting, VariantResult
 
 EVALUATIONS = (("same_clip", "same clip"), ("unseen", "unseen clip"))
 BASELINE = "ema"
+METHOD = "rewis3d"  # the full method, the reference of the ablations
+REFERENCE_NAMES = {BASELINE: "EMA", METHOD: "Rewis3d"}
 
 
 @dataclass
@@ -65,11 +67,16 @@ def _mean_sd(values: list[float]) -> str:
 
 
 def quality_table(results: dict[QualitySetting, list[VariantResult]]) -> str:
-    """One row per (scene, labels, variant): each evaluation's mean +- std (2D mIoU, %) and the
-    paired difference to EMA over the repetitions both have."""
+    """One row per (scene, labels, variant): each evaluation's mean +- std (2D mIoU, %), the
+    paired difference to EMA and, when ablations are in, to Rewis3d (the orders the paper
+    reports: view-aware vs random, dual confidence vs none, ...) over the repetitions both
+    have."""
+    ablations = {r.variant for rows in results.values() for r in rows} - {BASELINE, METHOD}
+    references = (BASELINE, METHOD) if ablations else (BASELINE,)
     head = ["scene", "labels", "variant", "n"]
     for _, name in EVALUATIONS:
-        head += [f"{name} mIoU", f"{name} vs EMA [95 % CI]"]
+        head += [f"{name} mIoU"] + [f"{name} vs {REFERENCE_NAMES[r]} [95 % CI]"
+                                    for r in references]
     streets = {1 + len(r.unseen_more) for rows in results.values() for r in rows}
     if streets != {1}:  # scored on extra unseen streets: say over how many the mean is
         count = "/".join(str(n) for n in sorted(streets))
@@ -77,22 +84,26 @@ def quality_table(results: dict[QualitySetting, list[VariantResult]]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for setting, rows in results.items():
         variants = _by_variant(rows)
-        base = variants.get(BASELINE, {})
         for variant, by_seed in variants.items():
             seeds = sorted(by_seed)
             cells = [setting.kind, setting.label_name, variant, str(len(seeds))]
             for key, _ in EVALUATIONS:
-                values = [100 * getattr(by_seed[s], key) for s in seeds]
-                cells.append(_mean_sd(values))
-                paired = [s for s in seeds if s in base]
-                if variant == BASELINE or not paired:
-                    cells.append("—")
-                else:
-                    cells.append(paired_difference(
-                        [100 * getattr(base[s], key) for s in paired],
-                        [100 * getattr(by_seed[s], key) for s in paired]).text())
+                cells.append(_mean_sd([100 * getattr(by_seed[s], key) for s in seeds]))
+                for reference in references:
+                    same = variant == reference or (reference == METHOD and variant == BASELINE)
+                    cells.append("—" if same else
+                                 _paired_text(variants.get(reference, {}), by_seed, key))
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _paired_text(reference: dict[int, VariantResult], variant: dict[int, VariantResult],
+                 key: str) -> str:
+    seeds = [s for s in sorted(variant) if s in reference]
+    if not seeds:
+        return "—"
+    return paired_difference([100 * getattr(reference[s], key) for s in seeds],
+                             [100 * getattr(variant[s], key) for s in seeds]).text()
 
 
 def write_csv(results: dict[QualitySetting, list[VariantResult]], path: Path) -> Path:

@@ -203,3 +203,19 @@ def test_settings_refuse_impossible_clip_counts():
         QualitySetting(more_unseen=10)
     with pytest.raises(InputError, match="train_clips: expected at least 1"):
         QualitySetting(train_clips=0)
+
+
+def test_ablations_are_paired_with_rewis3d_as_well_as_with_ema():
+    from rewis3d.bench.quality import VariantResult
+
+    same = {"ema": [0.40, 0.42], "rewis3d": [0.50, 0.54], "random-sampling": [0.47, 0.49]}
+    rows = [VariantResult(v, seed, same[v][seed], 0.3) for v in same for seed in (0, 1)]
+    lines = quality_table({TINY: rows}).splitlines()
+    assert lines[0].count("vs Rewis3d") == 2 and lines[0].count("vs EMA") == 2
+    cells = {line.split(" | ")[2]: line.split(" | ")[4:7] for line in lines[2:]}
+    assert cells["ema"][1:] == ["—", "—"]
+    assert cells["rewis3d"][1].startswith("+11.0 [") and cells["rewis3d"][2] == "—"
+    assert cells["random-sampling"][1].startswith("+7.0 [")  # vs EMA: +7, +7
+    assert cells["random-sampling"][2].startswith("-4.0 [")  # vs Rewis3d: -3, -5
+    without = quality_table({TINY: [r for r in rows if r.variant != "random-sampling"]})
+    assert "vs Rewis3d" not in without  # nothing to compare with Rewis3d: no such columns
