@@ -136,8 +136,11 @@ def write_plots(results: dict[QualitySetting, list[VariantResult]], folder: Path
     for row, setting in enumerate(settings):
         variants = _by_variant(results[setting])
         names = list(variants)
+        streets = 1 + max(len(r.unseen_more) for r in results[setting])
         for col, (key, title) in enumerate(EVALUATIONS):
             ax = axes[row][col]
+            if key == "unseen" and streets > 1:
+                title = f"unseen clips (mean of {streets} streets)"
             for i, name in enumerate(names):
                 values = [100 * getattr(r, key) for r in variants[name].values()]
                 ax.bar(i, statistics.fmean(values), color="#9ab" if name == BASELINE else "#47a")
