@@ -268,12 +268,13 @@ def bench() -> None:
               help="Train nothing: report the valid results already in ROOT (others skipped).")
 @click.option("--eval-3d-teacher", is_flag=True,
               help="Also score the 3D teacher per class at every evaluation; writes "
-                   "transfer-SCENE-LABELS.png (3D teacher vs 2D student IoU over training).")
+                   "transfer-SCENE-LABELS[-Nclips].png (3D teacher vs 2D student IoU over training).")
 def bench_quality(root, steps, seeds, scenes, labels, variants, points, frames, eval_every,
                   threads, train_clips, more_unseen, report_only, eval_3d_teacher):
     """EMA baseline vs Rewis3d vs ablations on synthetic scenes: same-clip and unseen-clip 2D
-    mIoU, mean +- std over repetitions and the paired difference to EMA with a 95 % interval.
-    Writes ROOT/quality.md, quality.csv, quality.png and curves.png."""
+    mIoU, mean +- std over repetitions and the paired difference to EMA (ablations: also to
+    Rewis3d) with a 95 % interval. Writes ROOT/quality.md, quality.csv, quality.png and
+    curves.png."""
     from rewis3d.annotations import SIMULATORS
     from rewis3d.bench.quality import VARIANTS, QualitySetting, run_quality
     from rewis3d.bench.quality_report import quality_table, write_csv, write_plots
