@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from rewis3d.bench.quality import QualitySetting
+from rewis3d.bench.quality_report import mean_present
 from rewis3d.store import Project
 from rewis3d.train.evaluate import evaluate
 from rewis3d.train.predict import load_student_2d, load_teacher_3d
@@ -53,8 +54,8 @@ def main() -> None:
         print("| class | 3D teacher | 2D student | gap |")
         print("|---|---|---|---|")
         for i, name in enumerate(names):
-            t = _mean([r[i] for r in teacher])
-            s = _mean([r[i] for r in student])
+            t = mean_present([r[i] for r in teacher])
+            s = mean_present([r[i] for r in student])
             gap = f"{t - s:+.1f}" if t == t else "—"  # no 3D points of the class (sky)
             print(f"| {name} | {_text(t)} | {_text(s)} | {gap} |")
         t_miou = statistics.fmean(t for t, _ in mious)
@@ -64,11 +65,6 @@ def main() -> None:
 
 def _text(value: float) -> str:
     return f"{value:.1f}" if value == value else "—"
-
-
-def _mean(values) -> float:
-    present = [v for v in values if v is not None and v == v]
-    return 100 * statistics.fmean(present) if present else float("nan")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from rewis3d.errors import InputError
 from rewis3d.registry import Registry
 from rewis3d.store import Project
 from rewis3d.store.atomic import write_json_atomic
-from rewis3d.train.run import CONFIG_FILE, RunResult, run_training
+from rewis3d.train.run import CONFIG_FILE, RunResult, load_run_config, run_training
 
 RECIPE_FILE = "bench-recipe.json"
 RESULT_FILE = "quality.json"
@@ -104,6 +104,16 @@ class QualitySetting:
 
     def train_scenes(self) -> list[str]:
         return [TRAIN_SCENE] + [f"{TRAIN_SCENE}{i}" for i in range(2, self.train_clips + 1)]
+
+    def train_config(self, variant: str, seed: int) -> cfg.TrainConfig:
+        """What ``variant`` of repetition ``seed`` trains: the preset with the variant's switch,
+        this setting's budget, and the training clips only."""
+        config = variant_config(cfg.preset(self.preset), variant, seed, self.steps, self.points)
+        config.data.scenes = self.train_scenes()
+        config.run.eval_every = self.eval_every
+        config.run.threads = self.threads
+        config.run.eval_3d_teacher = self.eval_3d_teacher
+        return config
 
     @property
     def tag(self) -> str:
@@ -204,12 +214,7 @@ def train_variant(project: Project, setting: QualitySetting, variant: str, seed:
     from rewis3d.train.events import read_events
     from rewis3d.train.predict import load_student_2d
 
-    config = variant_config(cfg.preset(setting.preset), variant, seed, setting.steps,
-                            setting.points)
-    config.data.scenes = setting.train_scenes()
-    config.run.eval_every = setting.eval_every
-    config.run.threads = setting.threads
-    config.run.eval_3d_teacher = setting.eval_3d_teacher
+    config = setting.train_config(variant, seed)
     if config.data.reconstruction == "sensor-depth":
         _ensure_sensor_depth(project, setting.train_scenes())
     run = setting.run_name(variant)
@@ -331,7 +336,7 @@ def score_more_unseen(root: Path, setting: QualitySetting, result: VariantResult
     if any(str(s) not in cache for s in seeds):
         streets = more_unseen_project(root, setting, result.seed)
         model, _ = load_student_2d(project, run)
-        window = cfg.load(project.runs_dir / run / CONFIG_FILE).data.eval_window
+        window = load_run_config(project.runs_dir / run).data.eval_window
         for k, scene_seed in enumerate(seeds, 1):
             if str(scene_seed) not in cache:
                 cache[str(scene_seed)] = evaluate(streets, [f"u{k}"], model,
@@ -352,9 +357,7 @@ def stored_results(root: Path, setting: QualitySetting, variants: tuple[str, ...
         return []
     found = []
     for variant in variants:
-        config = variant_config(cfg.preset(setting.preset), variant, seed, setting.steps,
-                                setting.points)
-        config.data.scenes = setting.train_scenes()
+        config = setting.train_config(variant, seed)
         result = _reusable(path / "runs" / setting.run_name(variant), config, setting)
         if result is None:
             report(f"{path.name}/{variant}: no valid result; skipped")

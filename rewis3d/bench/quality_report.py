@@ -55,7 +55,7 @@ def _by_variant(results: list[VariantResult]) -> dict[str, dict[int, VariantResu
     return out
 
 
-def _mean_present(values: list[float | None]) -> float:
+def mean_present(values: list[float | None]) -> float:
     """Mean (in %) over the seeds where the class was scored (absent: None or NaN)."""
     present = [v for v in values if v is not None and v == v]
     return 100 * statistics.fmean(present) if present else float("nan")
@@ -206,7 +206,7 @@ def write_transfer_plot(rows: list[VariantResult], setting: QualitySetting,
             steps = [runs[0].transfer[j][0] for j in range(n)]
             for which, style in ((1, "-"), (2, "--")):
                 values = [[r.transfer[j][which].get(name) for r in runs] for j in range(n)]
-                mean = [_mean_present(v) for v in values]
+                mean = [mean_present(v) for v in values]
                 label = f"{variant} {'2D student' if which == 1 else '3D teacher'}"
                 ax.plot(steps, mean, style, color=f"C{i}", label=label)
         ax.set_title(name, fontsize=9)
