@@ -136,7 +136,7 @@ def write_plots(results: dict[QualitySetting, list[VariantResult]], folder: Path
     for row, setting in enumerate(settings):
         variants = _by_variant(results[setting])
         names = list(variants)
-        streets = 1 + max(len(r.unseen_more) for r in results[setting])
+        streets = 1 + max((len(r.unseen_more) for r in results[setting]), default=0)
         for col, (key, title) in enumerate(EVALUATIONS):
             ax = axes[row][col]
             if key == "unseen" and streets > 1:

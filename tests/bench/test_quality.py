@@ -132,6 +132,22 @@ def test_transfer_plot_only_with_scored_teachers(tmp_path):
     assert Image.open(path).size[0] > 400
 
 
+def test_plots_and_table_with_a_setting_that_has_no_results(tmp_path):
+    """--report-only over two label kinds where one has nothing stored yet still reports."""
+    from PIL import Image
+
+    from rewis3d.bench.quality import VariantResult
+    from rewis3d.bench.quality_report import write_plots
+
+    other = QualitySetting("street", "points", frames=TINY.frames, steps=TINY.steps)
+    rows = [VariantResult(v, 0, 0.4, 0.3, unseen_more=[0.2, 0.25]) for v in ("ema", "rewis3d")]
+    results = {TINY: rows, other: []}
+    assert "| street | scribbles | rewis3d | 1 |" in quality_table(results)
+    paths = write_plots(results, tmp_path)
+    assert [p.name for p in paths] == ["quality.png", "curves.png"]
+    assert all(Image.open(p).size[1] > 300 for p in paths)
+
+
 def test_report_only_collects_what_exists_and_trains_nothing(tmp_path, monkeypatch):
     root = tmp_path / "bq"
     run_quality(root, [TINY], ("ema",), (0,), report=lambda s: None)
