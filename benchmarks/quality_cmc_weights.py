@@ -13,43 +13,36 @@ Evaluation only, one thread.
 
 from __future__ import annotations
 
-import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from rewis3d.bench.quality import QualitySetting
-from rewis3d.store import Project
-from rewis3d.train.augment3d import center_xy
-from rewis3d.train.predict import load_teacher_3d
-from rewis3d.train.run import load_run_config, run_dir_of
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _quality_root import quality_root_parser, repetitions, settings  # noqa: E402
+
+from rewis3d.store import Project  # noqa: E402
+from rewis3d.train.evaluate import view_point_logits  # noqa: E402
+from rewis3d.train.predict import load_teacher_3d  # noqa: E402
+from rewis3d.train.run import load_run_config, run_dir_of  # noqa: E402
 
 DRAW_SEED = 0
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("root", type=Path)
-    parser.add_argument("--steps", type=int, default=1200)
-    parser.add_argument("--points", type=int, default=4096)
-    parser.add_argument("--labels", default="scribbles")
-    parser.add_argument("--seeds", default="0,1,2,3,4")
-    parser.add_argument("--scene", default="street")
-    args = parser.parse_args()
+    args = quality_root_parser(__doc__, labels="scribbles").parse_args()
     torch.set_num_threads(1)
     print("| labels | seed | teacher max prob p10 / p50 / p90 | prediction p90/p10 | "
           "reconstruction p90/p10 | both p90/p10 | corr(prediction, reconstruction) |")
     print("|---|---|---|---|---|---|---|")
-    for labels in args.labels.split(","):
-        setting = QualitySetting(args.scene, labels, steps=args.steps, points=args.points)
-        run = setting.run_name("rewis3d")
-        for seed in (int(s) for s in args.seeds.split(",")):
-            project = Project.open(args.root / setting.project_name(seed))
-            prob, conf = teacher_prob_and_conf(project, run, args.points)
+    for setting in settings(args):
+        for seed, project in repetitions(args, setting):
+            prob, conf = teacher_prob_and_conf(project, setting.run_name("rewis3d"), args.points)
             p10, p50, p90 = np.percentile(prob, [10, 50, 90])
-            print(f"| {labels} | {seed} | {p10:.2f} / {p50:.2f} / {p90:.2f} | {spread(prob):.1f} "
-                  f"| {spread(conf):.1f} | {spread(prob * conf):.1f} "
+            print(f"| {setting.labels} | {seed} | {p10:.2f} / {p50:.2f} / {p90:.2f} "
+                  f"| {spread(prob):.1f} | {spread(conf):.1f} | {spread(prob * conf):.1f} "
                   f"| {np.corrcoef(prob, conf)[0, 1]:+.2f} |")
 
 
@@ -64,15 +57,11 @@ def teacher_prob_and_conf(project: Project, run: str, points: int) -> tuple[np.n
         recon = scene.reconstruction(config.data.reconstruction)
         for f in range(scene.num_frames):
             view = recon.view(f)
-            n = len(view["points"])
-            if not n:
+            if not len(view["points"]):
                 continue
-            keep = np.sort(rng.choice(n, size=min(n, points), replace=False))
-            coord = torch.from_numpy(center_xy(view["points"][keep].astype(np.float32)))
-            rgb = torch.from_numpy(view["colors"][keep].astype(np.float32) / 255.0)
             with torch.no_grad():
-                logits = teacher(torch.cat([coord, rgb], 1), coord,
-                                 grid_size=config.model.grid_size)
+                logits, keep = view_point_logits(teacher, view, points, config.model.grid_size,
+                                                 rng=rng)
             probs.append(logits.softmax(1).max(1).values.numpy())
             confs.append(np.asarray(view["conf"][keep], dtype=np.float64))
     return np.concatenate(probs), np.concatenate(confs)

@@ -10,36 +10,29 @@ learn what the 3D teacher knew?" for runs trained without --eval-3d-teacher.
 
 from __future__ import annotations
 
-import argparse
 import statistics
+import sys
 from pathlib import Path
 
 import torch
 
-from rewis3d.bench.quality import QualitySetting
-from rewis3d.bench.quality_report import mean_present
-from rewis3d.store import Project
-from rewis3d.train.evaluate import evaluate
-from rewis3d.train.predict import load_student_2d, load_teacher_3d
-from rewis3d.train.run import load_run_config, run_dir_of
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _quality_root import quality_root_parser, repetitions, settings  # noqa: E402
+
+from rewis3d.bench.quality_report import mean_present  # noqa: E402
+from rewis3d.train.evaluate import evaluate  # noqa: E402
+from rewis3d.train.predict import load_student_2d, load_teacher_3d  # noqa: E402
+from rewis3d.train.run import load_run_config, run_dir_of  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("root", type=Path)
-    parser.add_argument("--steps", type=int, default=1200)
-    parser.add_argument("--points", type=int, default=4096)
-    parser.add_argument("--labels", default="scribbles,points")
-    parser.add_argument("--seeds", default="0,1,2,3,4")
-    parser.add_argument("--scene", default="street")
-    args = parser.parse_args()
+    args = quality_root_parser(__doc__).parse_args()
     torch.set_num_threads(1)
-    for labels in args.labels.split(","):
-        setting = QualitySetting(args.scene, labels, steps=args.steps, points=args.points)
+    for setting in settings(args):
         run = setting.run_name("rewis3d")
         teacher, student, mious, names = [], [], [], None
-        for seed in (int(s) for s in args.seeds.split(",")):
-            project = Project.open(args.root / setting.project_name(seed))
+        for _seed, project in repetitions(args, setting):
             config = load_run_config(run_dir_of(project, run))
             d = config.data
             result = evaluate(project, d.scenes, load_student_2d(project, run)[0],
@@ -49,7 +42,7 @@ def main() -> None:
             student.append(result.iou_2d)
             mious.append((100 * result.miou_3d, 100 * result.miou_2d))
             names = [c.name for c in project.classes]
-        print(f"\n{args.scene} / {labels}, {args.steps} steps, same clip, IoU % (mean over "
+        print(f"\n{args.scene} / {setting.labels}, {args.steps} steps, same clip, IoU % (mean over "
               f"{len(teacher)} repetitions)")
         print("| class | 3D teacher | 2D student | gap |")
         print("|---|---|---|---|")

@@ -122,6 +122,11 @@ class QualitySetting:
         return f"{self.kind}-{self.labels}{clips}"
 
     @property
+    def layouts(self) -> str:
+        """What the family's clips show, for messages: "streets", "rooms"."""
+        return f"{self.kind}s"
+
+    @property
     def label_name(self) -> str:
         """The labels column of the report: the label kind, and the clip count when > 1."""
         extra = f", {self.train_clips} clips" if self.train_clips > 1 else ""
@@ -343,7 +348,7 @@ def score_more_unseen(root: Path, setting: QualitySetting, result: VariantResult
                                                   window=window).miou_2d
         write_json_atomic(cache_path, cache)
         report(f"{project.path.name}/{result.variant}: scored on {len(seeds)} more unseen "
-               f"streets")
+               f"{setting.layouts}")
     return replace(result, unseen_more=[cache[str(s)] for s in seeds])
 
 

@@ -78,9 +78,11 @@ def quality_table(results: dict[QualitySetting, list[VariantResult]]) -> str:
         head += [f"{name} mIoU"] + [f"{name} vs {REFERENCE_NAMES[r]} [95 % CI]"
                                     for r in references]
     streets = {1 + len(r.unseen_more) for rows in results.values() for r in rows}
-    if streets != {1}:  # scored on extra unseen streets: say over how many the mean is
+    if streets != {1}:  # scored on extra unseen layouts: say over how many the mean is
         count = "/".join(str(n) for n in sorted(streets))
-        head = [h.replace("unseen clip", f"unseen clips ({count} streets)") for h in head]
+        nouns = {setting.layouts for setting in results}
+        noun = nouns.pop() if len(nouns) == 1 else "layouts"
+        head = [h.replace("unseen clip", f"unseen clips ({count} {noun})") for h in head]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for setting, rows in results.items():
         variants = _by_variant(rows)

@@ -97,16 +97,27 @@ def evaluate(project: Project, scenes: list[str], model_2d, model_3d=None, windo
     return result
 
 
-def _eval_view_points(model_3d, view: dict, gt: np.ndarray, budget: int, grid_size: float,
-                      device, cm: ConfusionMatrix) -> None:
+def view_point_logits(model_3d, view: dict, budget: int, grid_size: float, device="cpu",
+                      rng: np.random.Generator | None = None) -> tuple[torch.Tensor, np.ndarray]:
+    """The 3D model's logits on up to ``budget`` of a view's points, and which points they are.
+
+    One place for the input features training uses (xy-centred coordinates, colours in [0, 1]),
+    so evaluation and the benchmarks that read a 3D model agree; the draw is the evaluation's
+    fixed one unless ``rng`` is given.
+    """
     n = len(view["points"])
-    if not n:
-        return
-    rng = np.random.default_rng(EVAL_POINTS_SEED)
+    rng = np.random.default_rng(EVAL_POINTS_SEED) if rng is None else rng
     keep = np.sort(rng.choice(n, size=min(n, budget), replace=False))
     coord = torch.from_numpy(center_xy(view["points"][keep].astype(np.float32))).to(device)
     rgb = torch.from_numpy(view["colors"][keep].astype(np.float32) / 255.0).to(device)
-    logits = model_3d(torch.cat([coord, rgb], 1), coord, grid_size=grid_size)
+    return model_3d(torch.cat([coord, rgb], 1), coord, grid_size=grid_size), keep
+
+
+def _eval_view_points(model_3d, view: dict, gt: np.ndarray, budget: int, grid_size: float,
+                      device, cm: ConfusionMatrix) -> None:
+    if not len(view["points"]):
+        return
+    logits, keep = view_point_logits(model_3d, view, budget, grid_size, device)
     pix = view["pixel"][keep]
     point_gt = gt[pix[:, 0], pix[:, 1]]
     cm.update(logits.argmax(1).cpu().numpy(), np.where(point_gt == IGNORE_INDEX, 255, point_gt))

@@ -189,7 +189,9 @@ def test_more_unseen_streets_score_each_run_once_per_street(bench, monkeypatch):
 
     root, results = bench
     two = QualitySetting(**{**TINY.__dict__, "more_unseen": 2})
-    scored = run_quality(root, [two], ("ema", "rewis3d"), (0,), report=lambda s: None)[two]
+    said = []
+    scored = run_quality(root, [two], ("ema", "rewis3d"), (0,), report=said.append)[two]
+    assert any(line.endswith("ema: scored on 2 more unseen streets") for line in said)
     streets = Project.open(root / "street-4f-48x36-unseen-seed0")
     assert set(streets.scene_names()) == {"u1", "u2"}
     assert not np.array_equal(streets.scene("u1").rgb[0], streets.scene("u2").rgb[0])
@@ -201,6 +203,10 @@ def test_more_unseen_streets_score_each_run_once_per_street(bench, monkeypatch):
         assert len(r.unseen_more) == 2 and all(0 < v <= 1 for v in r.unseen_more)
         assert r.unseen == pytest.approx((r.unseen_clip + sum(r.unseen_more)) / 3)
     assert "unseen clips (3 streets) mIoU" in quality_table({two: scored})
+    rooms = QualitySetting(**{**two.__dict__, "kind": "room"})
+    assert rooms.layouts == "rooms"
+    assert "unseen clips (3 rooms) mIoU" in quality_table({rooms: scored})
+    assert "unseen clips (3 layouts) mIoU" in quality_table({two: scored, rooms: scored})
 
     calls = []
     real = evaluation.evaluate

@@ -57,7 +57,8 @@ def test_reconstruct_without_blocking_the_event_loop(slow_backend, make_napari_v
     assert len(ticks) >= 20, "the GUI thread stalled while the backend ran"
     assert max(np.diff(ticks)) < 0.5
     assert progress_seen[-1] == 4  # the bar reached 4 of 4 frames
-    assert not worker.is_running and panel.run_button.isEnabled()
+    # `returned` (which names the reconstruction) comes before `finished` (which frees the button)
+    qtbot.waitUntil(lambda: not worker.is_running and panel.run_button.isEnabled(), timeout=5_000)
     assert "slow-depth" in dock.session.scene.reconstruction_names()
 
 
