@@ -81,5 +81,5 @@ def test_reconstruct_a_scene_without_depth(dock, tmp_path, messages, qtbot):
     qtbot.waitUntil(lambda: not worker.is_running, timeout=10_000)
     qtbot.waitUntil(lambda: any("has no depth" in m for m in messages()), timeout=5_000)
     assert tree_snapshot(project.path) == before
-    assert panel.run_button.isEnabled()
+    qtbot.waitUntil(panel.run_button.isEnabled, timeout=5_000)  # on the queued `finished`
     assert not np.any([ly.metadata.get("reconstruction") for ly in dock.session.viewer.layers])
