@@ -113,7 +113,7 @@ def write_csv(results: dict[QualitySetting, list[VariantResult]], path: Path) ->
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["scene", "labels", "train_clips", "steps", "points", "variant", "seed",
-                    "same_clip", "unseen_clip", "unseen_streets", "unseen_mean", "seconds"])
+                    "same_clip", "unseen_clip", "unseen_clips", "unseen_mean", "seconds"])
         for setting, rows in results.items():
             for r in rows:
                 w.writerow([setting.kind, setting.labels, setting.train_clips, setting.steps,

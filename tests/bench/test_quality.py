@@ -115,6 +115,8 @@ def test_table_and_csv(bench, tmp_path):
     with open(write_csv(results, tmp_path / "q.csv")) as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 4 and {r["variant"] for r in rows} == {"ema", "rewis3d"}
+    for r in rows:  # one unseen clip scored: its mean is that clip's score
+        assert r["unseen_clips"] == "1" and r["unseen_mean"] == r["unseen_clip"]
 
 
 def test_transfer_plot_only_with_scored_teachers(tmp_path):
