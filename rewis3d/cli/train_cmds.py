@@ -261,9 +261,9 @@ def bench() -> None:
                    "both branches train on all of them, same clip scores their unlabelled "
                    "frames.")
 @click.option("--more-unseen", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Also score every run on K more unseen streets per repetition (built once "
-                   "in ROOT, cached per run; evaluation only, also with --report-only); the "
-                   "unseen column becomes the mean over the 1 + K streets.")
+              help="Also score every run on K more unseen layouts of its family (streets, "
+                   "rooms) per repetition (built once in ROOT, cached per run; evaluation only, "
+                   "also with --report-only); the unseen column becomes the mean over 1 + K.")
 @click.option("--report-only", is_flag=True,
               help="Train nothing: report the valid results already in ROOT (others skipped).")
 @click.option("--eval-3d-teacher", is_flag=True,
