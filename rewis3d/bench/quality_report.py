@@ -77,9 +77,9 @@ def quality_table(results: dict[QualitySetting, list[VariantResult]]) -> str:
     for _, name in EVALUATIONS:
         head += [f"{name} mIoU"] + [f"{name} vs {REFERENCE_NAMES[r]} [95 % CI]"
                                     for r in references]
-    streets = {1 + len(r.unseen_more) for rows in results.values() for r in rows}
-    if streets != {1}:  # scored on extra unseen layouts: say over how many the mean is
-        count = "/".join(str(n) for n in sorted(streets))
+    clips = {1 + len(r.unseen_more) for rows in results.values() for r in rows}
+    if clips != {1}:  # scored on extra unseen layouts: say over how many the mean is
+        count = "/".join(str(n) for n in sorted(clips))
         nouns = {setting.layouts for setting in results}
         noun = nouns.pop() if len(nouns) == 1 else "layouts"
         head = [h.replace("unseen clip", f"unseen clips ({count} {noun})") for h in head]
@@ -138,11 +138,11 @@ def write_plots(results: dict[QualitySetting, list[VariantResult]], folder: Path
     for row, setting in enumerate(settings):
         variants = _by_variant(results[setting])
         names = list(variants)
-        streets = 1 + max((len(r.unseen_more) for r in results[setting]), default=0)
+        clips = 1 + max((len(r.unseen_more) for r in results[setting]), default=0)
         for col, (key, title) in enumerate(EVALUATIONS):
             ax = axes[row][col]
-            if key == "unseen" and streets > 1:
-                title = f"unseen clips (mean of {streets} streets)"
+            if key == "unseen" and clips > 1:
+                title = f"unseen clips (mean of {clips} {setting.layouts})"
             for i, name in enumerate(names):
                 values = [100 * getattr(r, key) for r in variants[name].values()]
                 ax.bar(i, statistics.fmean(values), color="#9ab" if name == BASELINE else "#47a")
