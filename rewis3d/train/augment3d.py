@@ -15,6 +15,13 @@ def center_xy(coord: np.ndarray) -> np.ndarray:
     return coord - shift
 
 
+def teacher_inputs(points: np.ndarray, colors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The un-augmented 3D input of training, evaluation and prediction alike: xy-centred
+    float32 coordinates (N, 3) and features (N, 6) = those coordinates + RGB in [0, 1]."""
+    coord = center_xy(np.asarray(points, dtype=np.float32))
+    return coord, np.concatenate([coord, np.asarray(colors, dtype=np.float32) / 255.0], 1)
+
+
 def student_coords(coord: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     out = coord.astype(np.float32, copy=True)
     if rng.random() < 0.5:

@@ -27,7 +27,7 @@ from rewis3d.reconstruct.filtering import confident_in_view
 from rewis3d.store import IGNORE_INDEX, Project
 from rewis3d.store.annotations import check_label_ids
 from rewis3d.train.augment2d import NO_POINT, View2D, shared_geometry, student_photometric
-from rewis3d.train.augment3d import center_xy, student_coords
+from rewis3d.train.augment3d import student_coords, teacher_inputs
 from rewis3d.train.config import DataConfig
 
 SAMPLING_METHODS = {"view-aware": "sphere", "random": "random", "single-view": "single-view"}
@@ -203,13 +203,11 @@ class TrainingData:
             corr[v, u] = pos
             recon = scene.reconstruction
             pts = _read_rows(recon.points, rows)
-            rgb = _read_rows(recon.colors, rows).astype(np.float32) / 255.0
-            teacher = center_xy(pts.astype(np.float32))
+            teacher, teacher_feat = teacher_inputs(pts, _read_rows(recon.colors, rows))
             student = student_coords(pts, rng)
             item.update(
-                teacher_coord=teacher, student_coord=student,
-                teacher_feat=np.concatenate([teacher, rgb], 1),
-                student_feat=np.concatenate([student, rgb], 1),
+                teacher_coord=teacher, student_coord=student, teacher_feat=teacher_feat,
+                student_feat=np.concatenate([student, teacher_feat[:, 3:]], 1),
                 point_labels=scene.point_labels(rows),
                 conf=_read_rows(recon.conf, rows).astype(np.float32),
             )

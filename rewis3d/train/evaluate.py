@@ -15,7 +15,7 @@ import torch
 from rewis3d.errors import InputError
 from rewis3d.models.models2d import segment_logits
 from rewis3d.store import IGNORE_INDEX, Project
-from rewis3d.train.augment3d import center_xy
+from rewis3d.train.augment3d import teacher_inputs
 from rewis3d.train.metrics import ConfusionMatrix, sliding_window_probs
 from rewis3d.train.models import normalise
 
@@ -101,16 +101,15 @@ def view_point_logits(model_3d, view: dict, budget: int, grid_size: float, devic
                       rng: np.random.Generator | None = None) -> tuple[torch.Tensor, np.ndarray]:
     """The 3D model's logits on up to ``budget`` of a view's points, and which points they are.
 
-    One place for the input features training uses (xy-centred coordinates, colours in [0, 1]),
-    so evaluation and the benchmarks that read a 3D model agree; the draw is the evaluation's
-    fixed one unless ``rng`` is given.
+    The benchmarks that read a 3D model use it too, so they see what evaluation sees; the draw
+    is the evaluation's fixed one unless ``rng`` is given.
     """
     n = len(view["points"])
     rng = np.random.default_rng(EVAL_POINTS_SEED) if rng is None else rng
     keep = np.sort(rng.choice(n, size=min(n, budget), replace=False))
-    coord = torch.from_numpy(center_xy(view["points"][keep].astype(np.float32))).to(device)
-    rgb = torch.from_numpy(view["colors"][keep].astype(np.float32) / 255.0).to(device)
-    return model_3d(torch.cat([coord, rgb], 1), coord, grid_size=grid_size), keep
+    coord, feat = teacher_inputs(view["points"][keep], view["colors"][keep])
+    return model_3d(torch.from_numpy(feat).to(device), torch.from_numpy(coord).to(device),
+                    grid_size=grid_size), keep
 
 
 def _eval_view_points(model_3d, view: dict, gt: np.ndarray, budget: int, grid_size: float,

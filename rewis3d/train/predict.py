@@ -18,7 +18,7 @@ import torch
 
 from rewis3d.store import Project
 from rewis3d.store.predictions import NO_POINT
-from rewis3d.train.augment3d import center_xy
+from rewis3d.train.augment3d import teacher_inputs
 from rewis3d.train.checkpoint import latest_checkpoint, load_weights
 from rewis3d.train.config import TrainConfig
 from rewis3d.train.evaluate import predict_frame
@@ -77,13 +77,11 @@ def teacher_point_labels(model: torch.nn.Module, points: np.ndarray, colors: np.
     labels = np.empty(n, dtype=np.int64)
     if n == 0:
         return labels
-    coord = center_xy(np.asarray(points, dtype=np.float32))
-    rgb = np.asarray(colors, dtype=np.float32) / 255.0
+    coord, feat = teacher_inputs(points, colors)
     order = np.random.default_rng(CHUNK_SEED).permutation(n)
     for rows in np.array_split(order, max(1, math.ceil(n / max(chunk, 1)))):
-        c = torch.from_numpy(coord[rows])
-        feat = torch.cat([c, torch.from_numpy(rgb[rows])], 1)
-        labels[rows] = model(feat, c, grid_size=grid_size).argmax(1).numpy()
+        labels[rows] = model(torch.from_numpy(feat[rows]), torch.from_numpy(coord[rows]),
+                             grid_size=grid_size).argmax(1).numpy()
     return labels
 
 
