@@ -12,7 +12,8 @@ from rewis3d.store import Project
 
 
 def quality_root_parser(doc: str, labels: str = "scribbles,points") -> argparse.ArgumentParser:
-    """ROOT plus the setting (--scene/--labels/--steps/--points) and --seeds of its runs."""
+    """ROOT, the setting its runs were made with (by default README's runs: 1200 steps, 4096
+    points, the bench's clip defaults) and the --seeds to read."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("root", type=Path, help="the --root given to `rewis3d bench quality`")
     parser.add_argument("--steps", type=int, default=1200)
@@ -20,12 +21,20 @@ def quality_root_parser(doc: str, labels: str = "scribbles,points") -> argparse.
     parser.add_argument("--labels", default=labels, help="comma-separated: scribbles,points")
     parser.add_argument("--seeds", default="0,1,2,3,4")
     parser.add_argument("--scene", default="street")
+    default = QualitySetting()
+    parser.add_argument("--frames", type=int, default=default.frames)
+    parser.add_argument("--size", default="{}x{}".format(*default.size), help="WxH")
+    parser.add_argument("--label-every", type=int, default=default.label_every)
+    parser.add_argument("--train-clips", type=int, default=default.train_clips)
     return parser
 
 
 def settings(args: argparse.Namespace) -> Iterator[QualitySetting]:
+    size = tuple(int(v) for v in args.size.lower().split("x"))
     for labels in args.labels.split(","):
-        yield QualitySetting(args.scene, labels, steps=args.steps, points=args.points)
+        yield QualitySetting(args.scene, labels, frames=args.frames, size=size,
+                             label_every=args.label_every, steps=args.steps, points=args.points,
+                             train_clips=args.train_clips)
 
 
 def repetitions(args: argparse.Namespace, setting: QualitySetting) -> Iterator[tuple[int, Project]]:
@@ -35,5 +44,6 @@ def repetitions(args: argparse.Namespace, setting: QualitySetting) -> Iterator[t
         if not path.exists():
             raise SystemExit(f"{path}: no such repetition; run `rewis3d bench quality --root "
                              f"{args.root} --seeds {seed} --scenes {args.scene} --labels "
-                             f"{setting.labels} --steps {args.steps}` first")
+                             f"{setting.labels} --steps {args.steps}` first, or name the "
+                             "setting it was run with (--frames, --train-clips, --points, ...)")
         yield seed, Project.open(path)

@@ -4,6 +4,9 @@ the paired statistics."""
 import csv
 import json
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -243,3 +246,39 @@ def test_ablations_are_paired_with_rewis3d_as_well_as_with_ema():
     assert cells["random-sampling"][2].startswith("-4.0 [")  # vs Rewis3d: -3, -5
     without = quality_table({TINY: [r for r in rows if r.variant != "random-sampling"]})
     assert "vs Rewis3d" not in without  # nothing to compare with Rewis3d: no such columns
+
+
+def _run_script(name: str, *args: str) -> subprocess.CompletedProcess:
+    repo = Path(__file__).resolve().parents[2]
+    return subprocess.run([sys.executable, str(repo / "benchmarks" / name), *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_scripts_that_read_a_root_score_its_runs(bench):
+    from rewis3d.train.evaluate import evaluate
+    from rewis3d.train.predict import load_student_2d
+
+    root, _ = bench
+    run_quality(root, [TINY], ("ema", "rewis3d"), (0, 1), report=lambda s: None)  # as it was
+    setting = ["--steps", "2", "--points", "256", "--frames", "4", "--size", "48x36",
+               "--label-every", "2", "--seeds", "0,1", "--labels", "scribbles"]
+    done = _run_script("quality_per_class.py", str(root), *setting)
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.startswith("| same clip | rewis3d"))
+    printed = [float(v) if v.strip() != "—" else np.nan for v in row.strip("| ").split("|")[2:]]
+    ious = [evaluate(p, [TRAIN_SCENE], load_student_2d(p, TINY.run_name("rewis3d"))[0]).iou_2d
+            for p in (Project.open(root / TINY.project_name(s)) for s in (0, 1))]
+    np.testing.assert_allclose(printed, np.nanmean(100 * np.array(ious), 0), atol=0.051)
+    assert "most frequent wrong class" in done.stdout
+
+    done = _run_script("quality_cmc_weights.py", str(root), *setting)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| scribbles |")]
+    assert [r.split("|")[2].strip() for r in rows] == ["0", "1"]
+    done = _run_script("quality_teacher_vs_student.py", str(root), *setting)
+    assert done.returncode == 0, done.stderr
+    assert "| mIoU |" in done.stdout
+
+    missing = _run_script("quality_per_class.py", str(root), *setting[:-4], "--seeds", "7")
+    assert missing.returncode != 0
+    assert "no such repetition" in missing.stderr and "rewis3d bench quality --root" in missing.stderr
