@@ -6,7 +6,7 @@ mistaken for.
 For the finished EMA and Rewis3d runs of each repetition: the 2D students' IoU per class on the
 repetition's same clip (its unlabelled frames) and on its own unseen clip, mean over the
 repetitions, and on the unseen clip the class each class is most often mistaken for, with the
-share of its pixels, per repetition. Reads the runs' last checkpoints (evaluation only, one
+share of its pixels, per repetition; and how much of a labelled frame the labels cover. Reads the runs' last checkpoints (evaluation only, one
 thread).
 """
 
@@ -24,9 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _quality_root import quality_root_parser, repetitions, settings  # noqa: E402
 
 from rewis3d.bench.quality import TRAIN_SCENE, UNSEEN_SCENE  # noqa: E402
-from rewis3d.store import Project  # noqa: E402
-from rewis3d.train.evaluate import held_out_frames, predict_frame  # noqa: E402
-from rewis3d.train.metrics import ConfusionMatrix  # noqa: E402
+from rewis3d.store import IGNORE_INDEX  # noqa: E402
+from rewis3d.train.evaluate import EvalResult, evaluate  # noqa: E402
 from rewis3d.train.predict import load_student_2d  # noqa: E402
 from rewis3d.train.run import load_run_config, run_dir_of  # noqa: E402
 
@@ -38,20 +37,26 @@ def main() -> None:
     args = quality_root_parser(__doc__).parse_args()
     torch.set_num_threads(1)
     for setting in settings(args):
-        confusion: dict[tuple[str, str], list[ConfusionMatrix]] = {}
-        names: list[str] = []
+        results: dict[tuple[str, str], list[EvalResult]] = {}
+        coverage, names = [], []
         for _seed, project in repetitions(args, setting):
             names = [c.name for c in project.classes]
+            coverage.append(label_coverage(project.scene(TRAIN_SCENE)))
             for variant in VARIANTS:
+                run = setting.run_name(variant)
+                model, _ = load_student_2d(project, run)
+                window = load_run_config(run_dir_of(project, run)).data.eval_window
                 for _, scene in CLIPS:
-                    matrix = clip_confusion(project, setting.run_name(variant), scene)
-                    confusion.setdefault((variant, scene), []).append(matrix)
+                    results.setdefault((variant, scene), []).append(
+                        evaluate(project, [scene], model, window=window))
         print(f"\n{args.scene} / {setting.labels}, {args.steps} steps: 2D IoU % per class, mean "
-              f"over {len(confusion[VARIANTS[0], TRAIN_SCENE])} repetitions")
+              f"over {len(coverage)} repetitions (labels cover {100 * np.mean(coverage):.1f} % "
+              "of a labelled frame's pixels)")
         print("| clip | variant | " + " | ".join(names) + " |")
         print("|---|---|" + "---|" * len(names))
         for clip, scene in CLIPS:
-            ious = {v: np.array([m.iou() for m in confusion[v, scene]]) * 100 for v in VARIANTS}
+            ious = {v: 100 * np.array([r.iou_2d for r in results[v, scene]], dtype=np.float64)
+                    for v in VARIANTS}
             for v in VARIANTS:
                 print(f"| {clip} | {v} | " + " | ".join(_text(x) for x in _nanmean(ious[v])) + " |")
             gap = _nanmean(ious["rewis3d"] - ious["ema"])
@@ -61,24 +66,17 @@ def main() -> None:
         print("| class | " + " | ".join(VARIANTS) + " |")
         print("|---|" + "---|" * len(VARIANTS))
         for i, name in enumerate(names):
-            cells = [" / ".join(mistaken_for(m.counts, i, names)
-                                for m in confusion[v, UNSEEN_SCENE])
+            cells = [" / ".join(mistaken_for(r.confusion_2d, i, names)
+                                for r in results[v, UNSEEN_SCENE])
                      for v in VARIANTS]
             print(f"| {name} | " + " | ".join(cells) + " |")
 
 
-def clip_confusion(project: Project, run: str, scene_name: str) -> ConfusionMatrix:
-    """The run's 2D student on a clip's held-out frames, counted as evaluation counts them."""
-    model, _ = load_student_2d(project, run)
-    model.eval()
-    window = load_run_config(run_dir_of(project, run)).data.eval_window
-    scene = project.scene(scene_name)
-    frames, _ = held_out_frames(scene)
-    matrix = ConfusionMatrix(project.num_classes)
-    for f in frames:
-        probs = predict_frame(model, scene.rgb[f], project.num_classes, window, torch.device("cpu"))
-        matrix.update(probs.argmax(0).numpy(), np.asarray(scene.gt[f]))
-    return matrix
+def label_coverage(scene) -> float:
+    """The share of a labelled frame's pixels that carry a label, mean over its labelled frames."""
+    frames = scene.annotations.labelled_frames()
+    return float(np.mean([(np.asarray(scene.annotations.frame(f)) != IGNORE_INDEX).mean()
+                          for f in frames]))
 
 
 def mistaken_for(counts: np.ndarray, cls: int, names: list[str]) -> str:

@@ -30,6 +30,7 @@ class EvalResult:
     iou_3d: list[float] | None = None
     frames: dict[str, list[int]] = field(default_factory=dict)
     note: str = ""
+    confusion_2d: np.ndarray | None = None  # (C, C) pixel counts, ground truth x prediction
 
     def as_event(self, class_names: list[str]) -> dict:
         out = {"miou_2d": self.miou_2d, "iou_2d": dict(zip(class_names, self.iou_2d, strict=True))}
@@ -89,7 +90,8 @@ def evaluate(project: Project, scenes: list[str], model_2d, model_3d=None, windo
     model_2d.train(was_training)
     if not any(used.values()):
         raise InputError("nothing to evaluate: no scene has dense ground truth (frames/gt)")
-    result = EvalResult(cm2.miou(), cm2.iou().tolist(), frames=used, note="; ".join(notes))
+    result = EvalResult(cm2.miou(), cm2.iou().tolist(), frames=used, note="; ".join(notes),
+                        confusion_2d=cm2.counts)
     if model_3d is not None:
         with_points = [i for i in range(c) if cm3.counts[i].sum() > 0]
         result.miou_3d = cm3.miou(with_points)

@@ -266,10 +266,17 @@ def test_the_scripts_that_read_a_root_score_its_runs(bench):
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if line.startswith("| same clip | rewis3d"))
     printed = [float(v) if v.strip() != "—" else np.nan for v in row.strip("| ").split("|")[2:]]
-    ious = [evaluate(p, [TRAIN_SCENE], load_student_2d(p, TINY.run_name("rewis3d"))[0]).iou_2d
-            for p in (Project.open(root / TINY.project_name(s)) for s in (0, 1))]
-    np.testing.assert_allclose(printed, np.nanmean(100 * np.array(ious), 0), atol=0.051)
+    scored = [evaluate(p, [TRAIN_SCENE], load_student_2d(p, TINY.run_name("rewis3d"))[0])
+              for p in (Project.open(root / TINY.project_name(s)) for s in (0, 1))]
+    np.testing.assert_allclose(printed, np.nanmean([100 * np.array(r.iou_2d) for r in scored], 0),
+                               atol=0.051)
+    for r in scored:  # the confusion the per-class mistakes are read from is the one scored
+        counts = r.confusion_2d
+        union = counts.sum(0) + counts.sum(1) - np.diag(counts)
+        np.testing.assert_allclose(np.diag(counts)[union > 0] / union[union > 0],
+                                   np.array(r.iou_2d)[union > 0])
     assert "most frequent wrong class" in done.stdout
+    assert "% of a labelled frame's pixels" in done.stdout
 
     done = _run_script("quality_cmc_weights.py", str(root), *setting)
     assert done.returncode == 0, done.stderr
